@@ -1,0 +1,115 @@
+"""Writes for connections. Secrets are set here and never read back out through an interface."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from apps.companies.models import Company, Customer
+from apps.core.errors import ApplicationError
+
+from .models import SECRET_FIELDS, Connection
+
+EDITABLE_FIELDS = (
+    "name",
+    "slug",
+    "provider",
+    "environment",
+    "base_url",
+    "state",
+    "client_id",
+    "username",
+    "peo_id",
+    "secret_expires_at",
+    "webhook_auth",
+    "webhook_username",
+    "webhook_signature_header",
+    "webhook_signature_encoding",
+    "webhook_allowed_ips",
+    "rate_limit_per_second",
+    "rate_limit_per_minute",
+    *SECRET_FIELDS,
+)
+
+
+def _check_companies(connection: Connection, companies: list[Company]) -> None:
+    for company in companies:
+        if company.company_set.customer_id != connection.customer_id:
+            raise ApplicationError(
+                f"Company {company.external_id} belongs to another customer.", extra={"field": "companies"}
+            )
+        if company.provider != connection.provider:
+            raise ApplicationError(
+                f"Company {company.external_id} is a {company.get_provider_display()} company, "
+                f"not {connection.get_provider_display()}.",
+                extra={"field": "companies"},
+            )
+
+
+@transaction.atomic
+def connection_create(
+    *,
+    customer: Customer,
+    name: str,
+    provider: str,
+    base_url: str,
+    companies: list[Company] | None = None,
+    acting_user=None,
+    **fields: Any,
+) -> Connection:
+    """Create a connection; secrets passed in ``fields`` are stored encrypted."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ApplicationError(f"Unknown connection fields: {', '.join(sorted(unknown))}.")
+    fields.setdefault("slug", slugify(f"{customer.slug}-{name}")[:80])
+    connection = Connection(customer=customer, name=name, provider=provider, base_url=base_url, **fields)
+    connection.full_clean()
+    connection.save()
+    if companies:
+        _check_companies(connection, companies)
+        connection.companies.set(companies)
+    return connection
+
+
+@transaction.atomic
+def connection_update(
+    *, connection: Connection, companies: list[Company] | None = None, acting_user=None, **fields: Any
+) -> Connection:
+    """Update the given fields. A secret given as ``""`` or None is left as it is (secrets are write-only)."""
+    unknown = set(fields) - set(EDITABLE_FIELDS) - {"customer"}
+    if unknown:
+        raise ApplicationError(f"Unknown connection fields: {', '.join(sorted(unknown))}.")
+    changed = []
+    for name, value in fields.items():
+        if name in SECRET_FIELDS and not value:
+            continue
+        setattr(connection, name, value)
+        changed.append(name)
+    if changed:
+        connection.full_clean()
+        connection.save(update_fields=[*changed, "updated_at"])
+    if companies is not None:
+        _check_companies(connection, companies)
+        connection.companies.set(companies)
+    return connection
+
+
+@transaction.atomic
+def connection_secret_clear(*, connection: Connection, field: str, acting_user=None) -> Connection:
+    if field not in SECRET_FIELDS:
+        raise ApplicationError(f"{field} is not a secret field.")
+    setattr(connection, field, "")
+    connection.save(update_fields=[field, "updated_at"])
+    return connection
+
+
+@transaction.atomic
+def connection_webhook_secret_generate(*, connection: Connection, acting_user=None) -> str:
+    """Make a new random webhook secret, store it encrypted and return it (shown to the user once)."""
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    connection.webhook_secret = secret
+    connection.save(update_fields=["webhook_secret", "updated_at"])
+    return secret

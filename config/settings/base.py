@@ -1,0 +1,214 @@
+"""Settings shared by every environment; every value comes from the environment via django-environ.
+
+The other modules (local, test, production) override little. A value that is missing or malformed stops
+start-up with a message that names the variable (see ``_env_or_exit``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _env_or_exit(getter, name: str, **kwargs):
+    """Read one variable; a malformed value raises ImproperlyConfigured naming the variable."""
+    try:
+        return getter(name, **kwargs)
+    except ImproperlyConfigured:
+        raise
+    except Exception as exc:  # django-environ raises ValueError etc. on a malformed value
+        raise ImproperlyConfigured(f"Environment variable {name} is malformed: {exc}") from exc
+
+
+DEBUG = _env_or_exit(env.bool, "DJANGO_DEBUG", default=False)
+SECRET_KEY = _env_or_exit(
+    env.str, "DJANGO_SECRET_KEY", default="insecure-local-only-secret-key-change-me-0123456789"
+)
+ALLOWED_HOSTS = _env_or_exit(env.list, "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = _env_or_exit(env.list, "DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# Fernet keys for secrets at rest (comma-separated, newest first). Separate from SECRET_KEY on purpose:
+# rotating one must not break the other. The local default is a fixed development key.
+FIELD_ENCRYPTION_KEYS = _env_or_exit(
+    env.list, "FIELD_ENCRYPTION_KEYS", default=["bG9jYWwtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ="]
+)
+# Key for the identity hash of national IDs (HMAC-SHA256). Never the national ID itself is stored.
+IDENTITY_HASH_KEY = _env_or_exit(env.str, "IDENTITY_HASH_KEY", default="local-identity-hash-key")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_q",
+    "apps.core",
+    "apps.users",
+    "apps.companies",
+    "apps.integrations",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": _env_or_exit(env.db, "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+if not DATABASES["default"].get("ENGINE", "").startswith("django.db.backends."):
+    raise ImproperlyConfigured(
+        "Environment variable DATABASE_URL is malformed: use sqlite:/// or postgres://."
+    )
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["CONN_MAX_AGE"] = _env_or_exit(env.int, "DATABASE_CONN_MAX_AGE", default=60)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web server and worker share one SQLite file: wait for locks instead of failing at once.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "users.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+FORMS_URLFIELD_ASSUME_HTTPS = True
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = _env_or_exit(env.str, "DJANGO_TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+EMAIL_BACKEND = _env_or_exit(
+    env.str, "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = _env_or_exit(env.str, "DEFAULT_FROM_EMAIL", default="hub@localhost")
+
+# --- REST API -------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.core.api.RoleModelPermissions"],
+    "DEFAULT_PAGINATION_CLASS": "apps.core.api.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Payroll Integration Hub API",
+    "DESCRIPTION": "Companies, employees, status history, downstream actions, payroll batches and support.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Background work (django-q2) ------------------------------------------------------------------------
+REDIS_URL = _env_or_exit(env.str, "REDIS_URL", default="")
+Q_CLUSTER = {
+    "name": _env_or_exit(env.str, "Q_CLUSTER_NAME", default="hub"),
+    "workers": _env_or_exit(env.int, "Q_WORKERS", default=2),
+    # A task may run at most `timeout` seconds; it is offered again after `retry` seconds. timeout < retry,
+    # or a slow task would be handed to a second worker while the first still runs it.
+    "timeout": _env_or_exit(env.int, "Q_TIMEOUT", default=600),
+    "retry": _env_or_exit(env.int, "Q_RETRY", default=720),
+    # A task that keeps failing is dropped after this many attempts; the inbox/outbox rows and their
+    # sweepers are what guarantee nothing is lost, not the broker.
+    "max_attempts": _env_or_exit(env.int, "Q_MAX_ATTEMPTS", default=3),
+    # Missed schedule runs (worker down over a night) are not replayed one by one.
+    "catch_up": False,
+    "save_limit": 500,
+    "ack_failures": True,
+    "orm": "default",
+    "label": "Tasks",
+}
+if REDIS_URL:
+    Q_CLUSTER.pop("orm")
+    Q_CLUSTER["redis"] = REDIS_URL
+# The worker's heartbeat (django-q2's cluster Stat) lives in this cache, shared by web and worker processes.
+Q_CLUSTER["cache"] = "shared"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "hub_shared_cache"}
+    ),
+}
+Q_SYNC = False  # test settings run tasks synchronously
+
+# How long after its last heartbeat a worker still counts as up (/healthz).
+WORKER_HEARTBEAT_MAX_AGE = _env_or_exit(env.int, "WORKER_HEARTBEAT_MAX_AGE", default=120)
+
+# --- Product settings -----------------------------------------------------------------------------------
+SANDBOX_ENABLED = _env_or_exit(env.bool, "SANDBOX_ENABLED", default=True)
+HUB_PUBLIC_URL = _env_or_exit(env.str, "HUB_PUBLIC_URL", default="http://127.0.0.1:8000")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": _env_or_exit(env.str, "LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,79 @@
+"""Shared fixtures: personas (one per role, a user with no role, a user of another customer) and clients."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+from apps.users.models import User
+from apps.users.roles import ADMINS, CONSULTANTS, SUPPORT
+from tests.companies.factories import CompanyFactory, CompanySetFactory, CustomerFactory
+
+
+@pytest.fixture
+def customer(db):
+    return CustomerFactory(name="Acme", slug="acme")
+
+
+@pytest.fixture
+def other_customer(db):
+    return CustomerFactory(name="Globex", slug="globex")
+
+
+@pytest.fixture
+def company_set(customer):
+    return CompanySetFactory(customer=customer, name="Acme set")
+
+
+@pytest.fixture
+def company(company_set):
+    return CompanyFactory(company_set=company_set, external_id="123", name="Acme One")
+
+
+def _persona(username: str, role: str | None, *, customers=(), all_customers: bool = False) -> User:
+    user = User.objects.create_user(
+        username=username, password="pw", is_staff=True, all_customers=all_customers
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    for c in customers:
+        user.customers.add(c)
+    return user
+
+
+@pytest.fixture
+def consultant(customer):
+    return _persona("consultant", CONSULTANTS, customers=[customer])
+
+
+@pytest.fixture
+def support_agent(customer):
+    return _persona("support", SUPPORT, customers=[customer])
+
+
+@pytest.fixture
+def admin_user(db):
+    return _persona("hubadmin", ADMINS)
+
+
+@pytest.fixture
+def no_role_user(customer):
+    return _persona("norole", None, customers=[customer])
+
+
+@pytest.fixture
+def outsider(other_customer):
+    """A consultant of another customer: must see nothing of ``customer``."""
+    return _persona("outsider", CONSULTANTS, customers=[other_customer])
+
+
+@pytest.fixture
+def api():
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
