@@ -31,14 +31,15 @@ def register(spec: ScheduleSpec) -> ScheduleSpec:
 
 
 def all_schedules() -> list[ScheduleSpec]:
-    # Importing the task modules registers their schedules.
+    """Import every installed app's ``tasks`` module (each registers its schedules) and list them."""
     import importlib
+    import importlib.util
 
-    for module in ("apps.employees.tasks",):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError:
-            continue
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if config.name.startswith("apps.") and importlib.util.find_spec(f"{config.name}.tasks"):
+            importlib.import_module(f"{config.name}.tasks")
     return list(SCHEDULES)
 
 

@@ -59,7 +59,13 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.users",
     "apps.companies",
+    "apps.mappings",
+    "apps.employees",
     "apps.integrations",
+    "apps.payroll",
+    "apps.support",
+    "apps.implementations",
+    "apps.sandbox",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,85 @@
+"""The provider-neutral employee record: what every provider adapter produces and the write path takes.
+
+Provider adapters (``apps/integrations/providers/<name>/records.py``) turn provider JSON into these; the
+standard CSV file becomes these too. ``employees.services.employee_records_apply`` is the only consumer.
+No Django imports here: adapters and benchmarks build records without a database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Source(StrEnum):
+    """Where an observation came from (StatusEvent.source)."""
+
+    SYNC = "sync"
+    WEBHOOK = "webhook"
+    FILE = "file"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True, slots=True)
+class EmployeeRecord:
+    """One observation of one employee record at one provider company.
+
+    ``national_id`` and ``birth_date`` are carried only so the write path can compute the identity key
+    (keyed hash + last four) of the person; neither is ever stored.
+    """
+
+    company_external_id: str
+    employee_id: str
+    status_code: str
+    status_effective_date: dt.date | None
+    first_name: str = ""
+    last_name: str = ""
+    work_email: str = ""
+    national_id: str = ""
+    birth_date: dt.date | None = None
+    employment_type: str = ""  # Paylocity: RFT / RPT / SNL / TFT / TPT; others as the provider says
+    benefit_class: str = ""
+    pay_group: str = ""
+    change_reason: str = ""
+    hire_date: dt.date | None = None
+    rehire_date: dt.date | None = None
+    termination_date: dt.date | None = None
+    provider_status_type: str = ""  # the provider's own type word, kept for diagnostics only (never trusted)
+    extra: dict = field(default_factory=dict, compare=False, hash=False)  # provider fields worth showing
+
+
+@dataclass(slots=True)
+class RecordRejection:
+    """A record the write path refused, with why (it is recorded, never applied half-way)."""
+
+    index: int
+    employee_id: str
+    reason: str
+
+
+@dataclass(slots=True)
+class ApplyResult:
+    """What one call of ``employee_records_apply`` did."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    events: int = 0
+    held: int = 0
+    actions: int = 0
+    rejected: list[RecordRejection] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len(self.rejected)
+
+    def merge(self, other: ApplyResult) -> ApplyResult:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.events += other.events
+        self.held += other.held
+        self.actions += other.actions
+        self.rejected.extend(other.rejected)
+        return self
