@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from typing import Any
 
@@ -109,7 +110,8 @@ def connection_secret_clear(*, connection: Connection, field: str, acting_user=N
 @transaction.atomic
 def connection_webhook_secret_generate(*, connection: Connection, acting_user=None) -> str:
     """Make a new random webhook secret, store it encrypted and return it (shown to the user once)."""
-    secret = "whsec_" + secrets.token_urlsafe(32)
+    # Standard Webhooks format: "whsec_" + base64 of 32 random bytes (the key is the decoded bytes).
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
     connection.webhook_secret = secret
     connection.save(update_fields=["webhook_secret", "updated_at"])
     return secret
