@@ -1,0 +1,1058 @@
+"""The one write path for employees, their history, persons and downstream actions.
+
+Everything that changes an employee's status goes through ``employee_records_apply`` (syncs, webhooks,
+files, manual entry) or through the recomputations below (future-dated events reaching their day, a
+mapping releasing held events, a transfer window expiring). All of them end in ``_refresh``, which applies
+the pure rules of ``lifecycle.py`` to a set of employees in bulk and writes the outcome in the caller's
+transaction: current status, transitions, scope, person status, transfer watches and outbox rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.companies.models import Company, CompanySet, Customer
+from apps.core.errors import ApplicationError
+from apps.mappings.models import FilterRule, StatusCode, StatusMapping
+from apps.mappings.rules import MappingTable, Rule, scope
+
+from . import lifecycle
+from .identity import identity_key, last4
+from .lifecycle import Decision, StatusType, Transition
+from .models import (
+    ChangeBatch,
+    DownstreamAction,
+    DownstreamTarget,
+    Employee,
+    Person,
+    StatusEvent,
+    TransferWatch,
+)
+from .records import ApplyResult, EmployeeRecord, RecordRejection, Source
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 1000
+EMPLOYEE_FIELDS = (
+    "first_name",
+    "last_name",
+    "work_email",
+    "employment_type",
+    "benefit_class",
+    "pay_group",
+    "hire_date",
+    "rehire_date",
+    "termination_date",
+)
+DERIVED_FIELDS = (
+    "status_code",
+    "status_type",
+    "status_effective_date",
+    "decision_status_type",
+    "decision_status_code",
+    "held",
+    "needs_review",
+    "in_scope",
+    "scope_reason",
+    "person",
+)
+
+
+# --- policy and context ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A customer's lifecycle policy (its DownstreamTarget, or the defaults when it has none)."""
+
+    suspend_on_leave: bool = True
+    transfer_grace_days: int = 7
+    mass_change_percent: int = 10
+    mass_change_min_persons: int = 5
+
+
+def policy_for(customer: Customer) -> Policy:
+    target = DownstreamTarget.objects.filter(customer=customer).first()
+    if target is None:
+        return Policy()
+    return Policy(
+        suspend_on_leave=target.leave_policy == DownstreamTarget.LeavePolicy.SUSPEND,
+        transfer_grace_days=target.transfer_grace_days,
+        mass_change_percent=target.mass_change_percent,
+        mass_change_min_persons=target.mass_change_min_persons,
+    )
+
+
+@dataclass
+class _Context:
+    company_set: CompanySet
+    customer: Customer
+    today: dt.date
+    now: dt.datetime
+    batch: ChangeBatch
+    cause: str
+    policy: Policy
+    mappings: MappingTable
+    rules: list[Rule]
+    companies: dict[int, Company] = field(default_factory=dict)
+    result: ApplyResult = field(default_factory=ApplyResult)
+    held_codes: set[str] = field(default_factory=set)
+
+
+def _mapping_table(company_set: CompanySet) -> MappingTable:
+    by_set, by_company = {}, {}
+    for mapping in StatusMapping.objects.filter(company_set=company_set):
+        if mapping.company_id:
+            by_company[(mapping.company_id, mapping.code)] = StatusType(mapping.status_type)
+        else:
+            by_set[mapping.code] = StatusType(mapping.status_type)
+    return MappingTable(by_set=by_set, by_company=by_company)
+
+
+def _filter_rules(company_set: CompanySet) -> list[Rule]:
+    return [
+        Rule(
+            id=r.pk,
+            field=r.field,
+            operator=r.operator,
+            values=frozenset(map(str, r.values)),
+            include=r.include,
+        )
+        for r in FilterRule.objects.filter(company_set=company_set, active=True)
+    ]
+
+
+def _context(*, company_set: CompanySet, batch: ChangeBatch, cause: str, today: dt.date | None) -> _Context:
+    customer = company_set.customer
+    return _Context(
+        company_set=company_set,
+        customer=customer,
+        today=today or timezone.localdate(),
+        now=timezone.now(),
+        batch=batch,
+        cause=cause,
+        policy=policy_for(customer),
+        mappings=_mapping_table(company_set),
+        rules=_filter_rules(company_set),
+        companies={c.pk: c for c in company_set.companies.all()},
+    )
+
+
+# --- change batches: the mass-change safeguard ----------------------------------------------------------
+
+
+def change_batch_open(*, customer: Customer, cause: str) -> ChangeBatch:
+    """Open a cause of changes; removals written under it wait until it closes."""
+    active = Person.objects.filter(customer=customer, status_type=StatusType.ACTIVE).count()
+    return ChangeBatch.objects.create(customer=customer, cause=cause[:200], active_persons_before=active)
+
+
+def change_batch_close(*, batch: ChangeBatch) -> ChangeBatch:
+    """Release the batch's staged removals, or hold them all for approval when they exceed the threshold.
+
+    The threshold is the customer's: more than ``mass_change_percent`` of its active persons (counted when
+    the batch opened) and at least ``mass_change_min_persons`` persons.
+    """
+    staged = DownstreamAction.objects.filter(batch=batch, state=DownstreamAction.State.STAGED)
+    removals = staged.values("person").distinct().count()
+    policy = policy_for(batch.customer)
+    over = removals >= policy.mass_change_min_persons and removals * 100 > (
+        policy.mass_change_percent * batch.active_persons_before
+    )
+    if over:
+        staged.update(state=DownstreamAction.State.AWAITING_APPROVAL, updated_at=timezone.now())
+        batch.state = ChangeBatch.State.AWAITING_APPROVAL
+        logger.warning("Mass change held for approval: %s removals in %s", removals, batch.cause)
+        transaction.on_commit(lambda: _notify_mass_change(batch.pk))
+    else:
+        staged.update(
+            state=DownstreamAction.State.PENDING, next_attempt_at=timezone.now(), updated_at=timezone.now()
+        )
+        batch.state = ChangeBatch.State.RELEASED
+    batch.removals = removals
+    batch.save(update_fields=["state", "removals", "updated_at"])
+    if not over and removals:
+        transaction.on_commit(_enqueue_drain)
+    return batch
+
+
+def _notify_mass_change(batch_id: int) -> None:
+    from . import hooks
+
+    hooks.mass_change_held(batch_id)
+
+
+class change_batch:
+    """``with change_batch(customer=..., cause=...) as batch:`` opens a batch and always closes it."""
+
+    def __init__(self, *, customer: Customer, cause: str):
+        self.customer, self.cause, self.batch = customer, cause, None
+
+    def __enter__(self) -> ChangeBatch:
+        self.batch = change_batch_open(customer=self.customer, cause=self.cause)
+        return self.batch
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        # Whatever was applied before a failure is real and must flow (or be held) like the rest.
+        change_batch_close(batch=self.batch)
+        return False
+
+
+@transaction.atomic
+def change_batch_decide(*, batch: ChangeBatch, approve: bool, acting_user, reason: str = "") -> ChangeBatch:
+    """Approve (deliver) or reject (never deliver) a held mass change, recording who and why."""
+    if batch.state != ChangeBatch.State.AWAITING_APPROVAL:
+        raise ApplicationError(
+            f"This change batch is {batch.get_state_display().lower()}, not awaiting approval."
+        )
+    if not approve and not reason.strip():
+        raise ApplicationError("Say why the mass change is rejected.", extra={"field": "reason"})
+    held = DownstreamAction.objects.filter(batch=batch, state=DownstreamAction.State.AWAITING_APPROVAL)
+    now = timezone.now()
+    if approve:
+        held.update(state=DownstreamAction.State.PENDING, next_attempt_at=now, updated_at=now)
+        transaction.on_commit(_enqueue_drain)
+    else:
+        held.update(state=DownstreamAction.State.REJECTED, updated_at=now)
+    batch.state = ChangeBatch.State.APPROVED if approve else ChangeBatch.State.REJECTED
+    batch.decided_by = acting_user
+    batch.decided_at = now
+    batch.decision_reason = reason
+    batch.save(update_fields=["state", "decided_by", "decided_at", "decision_reason", "updated_at"])
+    return batch
+
+
+def _enqueue_drain() -> None:
+    from .tasks import enqueue_drain
+
+    enqueue_drain()
+
+
+# --- the write path -------------------------------------------------------------------------------------
+
+
+def _cause(source: str, sync_run, webhook_event, acting_user, label: str = "") -> str:
+    if label:
+        return label
+    if sync_run is not None:
+        return f"sync run {sync_run.pk}"
+    if webhook_event is not None:
+        return f"webhook event {webhook_event.pk}"
+    if acting_user is not None:
+        return f"{source} by {acting_user}"
+    return str(source)
+
+
+def _snapshot_hash(record: EmployeeRecord, key: str) -> str:
+    parts = [
+        record.employee_id,
+        record.status_code,
+        str(record.status_effective_date),
+        record.change_reason,
+        key,
+        *(str(getattr(record, name) or "") for name in EMPLOYEE_FIELDS),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _validate(index: int, record: EmployeeRecord, company: Company) -> str | None:
+    if not (record.employee_id or "").strip():
+        return "employee_id is required"
+    if not (record.status_code or "").strip():
+        return "status_code is required"
+    if record.status_effective_date is None:
+        return "status_effective_date is required"
+    if record.company_external_id and record.company_external_id != company.external_id:
+        return f"company {record.company_external_id} is not {company.external_id}"
+    return None
+
+
+def employee_records_apply(
+    *,
+    company: Company,
+    records: Iterable[EmployeeRecord],
+    source: str,
+    sync_run=None,
+    webhook_event=None,
+    acting_user=None,
+    details_fetched: bool = True,
+    today: dt.date | None = None,
+    batch: ChangeBatch | None = None,
+    cause: str = "",
+) -> ApplyResult:
+    """Apply provider-neutral records of one company: upsert, history, persons, scope, decisions.
+
+    1. Reject records without an employee ID, status code or effective date (recorded in the result).
+    2. Per chunk: records whose snapshot is unchanged only touch ``last_seen_at``; the others upsert the
+       employee and add a StatusEvent when (code, effective date) is new for the record.
+    3. ``_refresh`` recomputes current status, transitions, scope, persons and decisions in bulk.
+    Runs in one transaction; removals are staged under ``batch`` (one is opened and closed here when the
+    caller gives none). Applying the same records twice changes nothing.
+    """
+    source = Source(source)
+    label = _cause(source, sync_run, webhook_event, acting_user, cause)
+    records = list(records)
+    with transaction.atomic():
+        company = Company.objects.select_related("company_set__customer").get(pk=company.pk)
+        own_batch = batch is None
+        if own_batch:
+            batch = change_batch_open(customer=company.company_set.customer, cause=label)
+        ctx = _context(company_set=company.company_set, batch=batch, cause=label, today=today)
+        for start in range(0, len(records), CHUNK_SIZE):
+            _apply_chunk(ctx, company, records[start : start + CHUNK_SIZE], start, source, details_fetched)
+        if ctx.held_codes:
+            _after_commit_mapping_needed(ctx)
+        if own_batch:
+            change_batch_close(batch=batch)
+    if ctx.result.actions:
+        transaction.on_commit(_enqueue_drain)
+    return ctx.result
+
+
+def _apply_chunk(
+    ctx: _Context,
+    company: Company,
+    chunk: Sequence[EmployeeRecord],
+    offset: int,
+    source: Source,
+    details_fetched: bool,
+) -> None:
+    result = ctx.result
+    valid: list[tuple[EmployeeRecord, str, str]] = []  # (record, identity key, snapshot hash)
+    for index, record in enumerate(chunk, start=offset):
+        reason = _validate(index, record, company)
+        if reason:
+            result.rejected.append(
+                RecordRejection(index=index, employee_id=record.employee_id or "", reason=reason)
+            )
+            continue
+        key = identity_key(record.national_id)
+        valid.append((record, key, _snapshot_hash(record, key)))
+    if not valid:
+        return
+
+    ids = {record.employee_id for record, _, _ in valid}
+    existing = {e.employee_id: e for e in Employee.objects.filter(company=company, employee_id__in=ids)}
+    per_employee: dict[str, list[tuple[EmployeeRecord, str, str]]] = defaultdict(list)
+    for item in valid:
+        per_employee[item[0].employee_id].append(item)
+
+    unchanged_ids, changed = [], []
+    for employee_id, items in per_employee.items():
+        employee = existing.get(employee_id)
+        if employee is not None and all(h == employee.snapshot_hash for _, _, h in items):
+            unchanged_ids.append(employee.pk)
+            result.unchanged += len(items)
+        else:
+            changed.append((employee_id, items))
+    touch = {"last_seen_at": ctx.now}
+    if details_fetched:
+        touch["details_refreshed_at"] = ctx.now
+    if unchanged_ids:
+        Employee.objects.filter(pk__in=unchanged_ids).update(**touch)
+    if not changed:
+        return
+
+    # Upsert the employees (new ones in one bulk insert, changed ones in one bulk update).
+    new_employees, updated_employees = [], []
+    old_state: dict[int, _Old] = {}
+    for employee_id, items in changed:
+        record, key, snapshot = items[-1]  # the last record of an employee in the chunk carries its fields
+        employee = existing.get(employee_id)
+        if employee is None:
+            employee = Employee(company=company, employee_id=employee_id)
+            new_employees.append(employee)
+            result.created += 1
+        else:
+            old_state[employee.pk] = _state_of(employee)
+            updated_employees.append(employee)
+        for name in EMPLOYEE_FIELDS:
+            setattr(employee, name, getattr(record, name) or ("" if name in _TEXT_FIELDS else None))
+        if key:
+            employee.identity_key = key
+            employee.national_id_last4 = last4(record.national_id)
+        employee.snapshot_hash = snapshot
+        employee.last_seen_at = ctx.now
+        if details_fetched:
+            employee.details_refreshed_at = ctx.now
+        existing[employee_id] = employee
+    if new_employees:
+        Employee.objects.bulk_create(new_employees)
+    if updated_employees:
+        Employee.objects.bulk_update(
+            updated_employees,
+            [
+                *EMPLOYEE_FIELDS,
+                "identity_key",
+                "national_id_last4",
+                "snapshot_hash",
+                "last_seen_at",
+                "details_refreshed_at",
+            ],
+        )
+
+    # New status events: only a (code, effective date) the record has not had yet.
+    employees = [existing[employee_id] for employee_id, _ in changed]
+    events = _events_for([e.pk for e in updated_employees])
+    new_events = []
+    order = 0
+    for employee_id, items in changed:
+        employee = existing[employee_id]
+        history = events.setdefault(employee.pk, [])
+        seen = {(ev.code, ev.effective_date) for ev in history}
+        latest = max((ev.effective_date for ev in history), default=None)
+        for record, _, _ in items:
+            code = record.status_code.strip().upper()
+            if (code, record.status_effective_date) in seen:
+                continue
+            seen.add((code, record.status_effective_date))
+            status_type = ctx.mappings.resolve(code, company.pk)
+            order += 1
+            event = StatusEvent(
+                employee=employee,
+                code=code,
+                status_type=status_type.value if status_type else None,
+                effective_date=record.status_effective_date,
+                recorded_at=ctx.now + dt.timedelta(microseconds=order),
+                source=source,
+                cause=ctx.cause[:120],
+                change_reason=(record.change_reason or "")[:200],
+                retroactive=latest is not None and record.status_effective_date < latest,
+                held=status_type is None,
+            )
+            if event.held:
+                ctx.held_codes.add(code)
+                result.held += 1
+            history.append(event)
+            new_events.append(event)
+    # An existing employee counts as updated when it got a new event or its fields changed.
+    with_events = {ev.employee_id for ev in new_events}
+    for employee in updated_employees:
+        fields_changed = old_state[employee.pk].fields != tuple(getattr(employee, n) for n in EMPLOYEE_FIELDS)
+        if employee.pk in with_events or fields_changed:
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    result.events += len(new_events)
+    if ctx.held_codes:
+        _ensure_custom_codes(ctx, ctx.held_codes)
+    _refresh(ctx, employees, events, old_state, new_events=new_events)
+
+
+_TEXT_FIELDS = {"first_name", "last_name", "work_email", "employment_type", "benefit_class", "pay_group"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Old:
+    """What a record looked like before this change: its deciding status, scope and fields."""
+
+    code: str
+    status_type: StatusType | None
+    in_scope: bool
+    fields: tuple
+
+    @property
+    def scoped_type(self) -> StatusType | None:
+        return self.status_type if self.in_scope else None
+
+
+def _state_of(employee: Employee) -> _Old:
+    return _Old(
+        code=employee.decision_status_code,
+        status_type=StatusType(employee.decision_status_type) if employee.decision_status_type else None,
+        in_scope=employee.in_scope,
+        fields=tuple(getattr(employee, n) for n in EMPLOYEE_FIELDS),
+    )
+
+
+def _events_for(employee_ids: list[int]) -> dict[int, list[StatusEvent]]:
+    events: dict[int, list[StatusEvent]] = defaultdict(list)
+    if employee_ids:
+        for event in StatusEvent.objects.filter(employee_id__in=employee_ids).order_by(
+            "effective_date", "recorded_at"
+        ):
+            events[event.employee_id].append(event)
+    return events
+
+
+def _ensure_custom_codes(ctx: _Context, codes: set[str]) -> None:
+    """Unknown custom codes become StatusCode rows of the company set (unmapped) so people can map them."""
+    known = set(
+        StatusCode.objects.filter(
+            company_set=ctx.company_set, company__isnull=True, code__in=codes
+        ).values_list("code", flat=True)
+    )
+    StatusCode.objects.bulk_create(
+        [
+            StatusCode(
+                code=code, company_set=ctx.company_set, description="Seen in a feed; not yet described"
+            )
+            for code in sorted(codes - known)
+            if code not in lifecycle.STANDARD_CODES
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _after_commit_mapping_needed(ctx: _Context) -> None:
+    company_set_id, codes = ctx.company_set.pk, sorted(ctx.held_codes)
+
+    def raise_tickets():
+        from . import hooks
+
+        for code in codes:
+            hooks.mapping_needed(company_set_id, code)
+
+    transaction.on_commit(raise_tickets)
+
+
+# --- recomputation: rules applied in bulk ---------------------------------------------------------------
+
+
+def _as_rule_events(history: list[StatusEvent]) -> list[lifecycle.Event]:
+    return [
+        lifecycle.Event(
+            code=ev.code,
+            status_type=StatusType(ev.status_type) if ev.status_type else None,
+            effective_date=ev.effective_date,
+            recorded_at=ev.recorded_at,
+            order=ev.pk or 0,
+        )
+        for ev in history
+    ]
+
+
+def _refresh(
+    ctx: _Context,
+    employees: list[Employee],
+    events: dict[int, list[StatusEvent]],
+    old_state: dict[int, _Old],
+    new_events: list[StatusEvent] | None = None,
+) -> None:
+    """Recompute everything derived from the given employees' histories, then decide for their persons.
+
+    1. Per employee: current status on ``ctx.today`` (held codes included for display, excluded for
+       decisions), transitions of its whole history, review flag, scope.
+    2. Link employees without a person (employee ID in the set, identity key, work email, else new).
+    3. Per person touched: status before (stored) and after (its records), the decision, the outbox row.
+    """
+    new_events = new_events or []
+    new_event_ids = {id(ev) for ev in new_events}
+    changed_events: list[StatusEvent] = []
+    transitions_by_employee: dict[int, set[Transition]] = defaultdict(set)
+    for employee in employees:
+        history = sorted(
+            events.get(employee.pk, []), key=lambda ev: (ev.effective_date, ev.recorded_at, ev.pk or 0)
+        )
+        rule_events = _as_rule_events(history)
+        transitions = lifecycle.classify_history(rule_events)
+        current = lifecycle.current_event(rule_events, ctx.today)
+        deciding = lifecycle.current_event(rule_events, ctx.today, include_held=False)
+        for ev, transition in zip(history, transitions, strict=True):
+            if ev.transition != transition:
+                ev.transition = transition.value
+                if ev.pk and id(ev) not in new_event_ids:
+                    changed_events.append(ev)
+            if transition == Transition.FRINGE and id(ev) in new_event_ids:
+                employee.needs_review = True  # even a retro-dated fringe event deserves a look
+        employee.status_code = current.code if current else ""
+        employee.status_type = current.status_type.value if current and current.status_type else None
+        employee.status_effective_date = current.effective_date if current else None
+        employee.decision_status_type = deciding.status_type.value if deciding else None
+        employee.decision_status_code = deciding.code if deciding else ""
+        employee.held = any(ev.held for ev in history)
+        # The record's change: from the status that decided before to the one that decides now.
+        old = old_state.get(employee.pk)
+        old_key = (old.code, old.status_type) if old else (None, None)
+        new_key = (deciding.code, deciding.status_type) if deciding else (None, None)
+        if deciding is not None and old_key != new_key:
+            record_transition = lifecycle.classify(*old_key, *new_key)
+            transitions_by_employee[employee.pk].add(record_transition)
+            if record_transition == Transition.FRINGE:
+                employee.needs_review = True
+        in_scope, rule = scope(
+            {
+                "employment_type": employee.employment_type,
+                "status_type": employee.decision_status_type,
+                "benefit_class": employee.benefit_class,
+                "company": ctx.companies[employee.company_id].external_id,
+                "pay_group": employee.pay_group,
+            },
+            ctx.rules,
+        )
+        employee.in_scope = in_scope
+        employee.scope_reason = (
+            "" if rule is None else f"rule {rule.id}: {'include' if rule.include else 'exclude'} "
+        )
+        if rule is not None:
+            employee.scope_reason += f"{rule.field} {rule.operator} {', '.join(sorted(rule.values))}"[:150]
+    if new_events:
+        StatusEvent.objects.bulk_create(new_events)  # with their transitions, computed above
+    if changed_events:
+        StatusEvent.objects.bulk_update(changed_events, ["transition"])
+
+    _link_persons(ctx, employees)
+    Employee.objects.bulk_update(employees, DERIVED_FIELDS)
+    _decide(ctx, employees, old_state, transitions_by_employee)
+
+
+def _link_persons(ctx: _Context, employees: list[Employee]) -> None:
+    """Give every employee without a person one: same ID in the set, else identity key, else work email."""
+    orphans = [e for e in employees if e.person_id is None]
+    if not orphans:
+        return
+    set_company_ids = list(ctx.companies)
+    by_employee_id: dict[str, int] = dict(
+        Employee.objects.filter(
+            company_id__in=set_company_ids,
+            employee_id__in={e.employee_id for e in orphans},
+            person__isnull=False,
+        ).values_list("employee_id", "person_id")
+    )
+    keys = {e.identity_key for e in orphans if e.identity_key}
+    emails = {e.work_email.lower() for e in orphans if e.work_email}
+    by_key: dict[str, int] = {}
+    by_email: dict[str, int] = {}
+    if keys:
+        by_key = dict(
+            Person.objects.filter(customer=ctx.customer, identity_key__in=keys).values_list(
+                "identity_key", "pk"
+            )
+        )
+    if emails:
+        by_email = {
+            email: pk
+            for email, pk in Person.objects.filter(customer=ctx.customer, work_email__in=emails).values_list(
+                "work_email", "pk"
+            )
+        }
+    to_create: list[tuple[Person, list[Employee]]] = []
+    pending_by: dict[tuple[str, str], tuple[Person, list[Employee]]] = {}
+    for employee in orphans:
+        email = employee.work_email.lower()
+        person_id = (
+            by_employee_id.get(employee.employee_id)
+            or (by_key.get(employee.identity_key) if employee.identity_key else None)
+            or (by_email.get(email) if email else None)
+        )
+        if person_id:
+            employee.person_id = person_id
+            continue
+        # Several new records of one human in the same chunk share one new person.
+        match = (
+            pending_by.get(("id", employee.employee_id))
+            or (pending_by.get(("key", employee.identity_key)) if employee.identity_key else None)
+            or (pending_by.get(("email", email)) if email else None)
+        )
+        if match is None:
+            person = Person(
+                customer=ctx.customer,
+                identity_key=employee.identity_key,
+                national_id_last4=employee.national_id_last4,
+                work_email=email,
+                display_name=f"{employee.first_name} {employee.last_name}".strip()[:200],
+            )
+            match = (person, [])
+            to_create.append(match)
+        match[1].append(employee)
+        pending_by[("id", employee.employee_id)] = match
+        if employee.identity_key:
+            pending_by[("key", employee.identity_key)] = match
+        if email:
+            pending_by[("email", email)] = match
+    if to_create:
+        Person.objects.bulk_create([person for person, _ in to_create])
+        for person, members in to_create:
+            for employee in members:
+                employee.person_id = person.pk
+
+
+def _decide(
+    ctx: _Context,
+    employees: list[Employee],
+    old_state: dict[int, _Old],
+    transitions_by_employee: dict[int, set[Transition]],
+) -> None:
+    """Turn each touched person's status change into at most one downstream action."""
+    person_ids = {e.person_id for e in employees}
+    persons = {p.pk: p for p in Person.objects.filter(pk__in=person_ids)}
+    touched_ids = {e.pk for e in employees}
+    siblings = list(
+        Employee.objects.filter(person_id__in=person_ids)
+        .exclude(pk__in=touched_ids)
+        .only(
+            "pk",
+            "person_id",
+            "decision_status_type",
+            "in_scope",
+            "status_code",
+            "status_effective_date",
+            "company_id",
+        )
+    )
+    records_by_person: dict[int, list[Employee]] = defaultdict(list)
+    for employee in [*employees, *siblings]:
+        records_by_person[employee.person_id].append(employee)
+    open_watches = {
+        w.person_id: w
+        for w in TransferWatch.objects.filter(person_id__in=person_ids, state=TransferWatch.State.OPEN)
+    }
+
+    actions, watches, persons_changed = [], [], []
+    matched_watches = []
+    for person_id, records in records_by_person.items():
+        person = persons[person_id]
+        touched = [r for r in records if r.pk in touched_ids]
+        if not touched:
+            continue
+        after_types = [
+            StatusType(r.decision_status_type) if r.in_scope and r.decision_status_type else None
+            for r in records
+        ]
+        after = lifecycle.person_status(after_types)
+        before = StatusType(person.status_type) if person.status_type else None
+        companies_before, companies_after = set(), set()
+        for r in records:
+            if r.pk in touched_ids:
+                old = old_state.get(r.pk)  # None: a new record had no status before
+                old_type = old.scoped_type if old else None
+            else:
+                old_type = r.decision_status_type if r.in_scope else None
+            if old_type == StatusType.ACTIVE:
+                companies_before.add(r.company_id)
+            if r.in_scope and r.decision_status_type == StatusType.ACTIVE:
+                companies_after.add(r.company_id)
+        transitions = set().union(*(transitions_by_employee.get(r.pk, set()) for r in touched))
+        watch = open_watches.get(person_id)
+        decision = lifecycle.decide(
+            lifecycle.PersonChange(
+                before=before,
+                after=after,
+                active_companies_before=frozenset(companies_before),
+                active_companies_after=frozenset(companies_after),
+                transitions=frozenset(transitions),
+                transfer_pending=watch is not None,
+            ),
+            suspend_on_leave=ctx.policy.suspend_on_leave,
+        )
+        if after != before:
+            person.status_type = after.value if after else None
+            person.status_changed_at = ctx.now
+            persons_changed.append(person)
+        driver = max(touched, key=lambda r: r.status_effective_date or dt.date.min)
+        effective = driver.status_effective_date or ctx.today
+        if watch is not None and after == StatusType.ACTIVE:
+            watch.state = TransferWatch.State.MATCHED
+            watch.resolved_at = ctx.now
+            matched_watches.append(watch)
+        if decision == Decision.WAIT_FOR_TRANSFER:
+            if watch is None:
+                watches.append(
+                    TransferWatch(
+                        person_id=person_id,
+                        employee=driver,
+                        effective_date=effective,
+                        expires_on=effective + dt.timedelta(days=ctx.policy.transfer_grace_days),
+                    )
+                )
+            continue
+        if decision in lifecycle.ACTING_DECISIONS:
+            actions.append(_action(ctx, person, driver, decision, effective))
+    if persons_changed:
+        Person.objects.bulk_update(persons_changed, ["status_type", "status_changed_at"])
+    if matched_watches:
+        TransferWatch.objects.bulk_update(matched_watches, ["state", "resolved_at"])
+    if watches:
+        TransferWatch.objects.bulk_create(watches)
+    _write_actions(ctx, actions)
+
+
+def _action(ctx: _Context, person: Person, employee: Employee, decision: Decision, effective: dt.date):
+    removing = decision in lifecycle.REMOVING_DECISIONS
+    return DownstreamAction(
+        customer=ctx.customer,
+        person=person,
+        employee=employee,
+        batch=ctx.batch,
+        action=decision.value,
+        effective_date=effective,
+        key=lifecycle.action_key(person.pk, decision.value, effective),
+        state=DownstreamAction.State.STAGED if removing else DownstreamAction.State.PENDING,
+        status_code=employee.status_code,
+        status_type=employee.decision_status_type or "",
+        cause=ctx.cause[:200],
+        next_attempt_at=None if removing else ctx.now,
+    )
+
+
+def _write_actions(ctx: _Context, actions: list[DownstreamAction]) -> None:
+    """Insert outbox rows; a key already written (same person, action, effective date) is skipped."""
+    if not actions:
+        return
+    known = set(
+        DownstreamAction.objects.filter(key__in=[a.key for a in actions]).values_list("key", flat=True)
+    )
+    fresh, seen = [], set()
+    for action in actions:
+        if action.key in known or action.key in seen:
+            continue
+        seen.add(action.key)
+        fresh.append(action)
+    DownstreamAction.objects.bulk_create(fresh, ignore_conflicts=True)
+    ctx.result.actions += len(fresh)
+
+
+# --- recomputations without new records -----------------------------------------------------------------
+
+
+def _recompute_employees(
+    *,
+    company_set: CompanySet,
+    employee_ids: Iterable[int],
+    batch: ChangeBatch,
+    cause: str,
+    today: dt.date | None,
+) -> ApplyResult:
+    ctx = _context(company_set=company_set, batch=batch, cause=cause, today=today)
+    ids = list(employee_ids)
+    for start in range(0, len(ids), CHUNK_SIZE):
+        employees = list(Employee.objects.filter(pk__in=ids[start : start + CHUNK_SIZE]))
+        events = _events_for([e.pk for e in employees])
+        _refresh(ctx, employees, events, {e.pk: _state_of(e) for e in employees})
+    return ctx.result
+
+
+def status_events_activate(*, today: dt.date | None = None) -> int:
+    """Let future-dated events take effect on their day: recompute employees whose status is stale.
+
+    An employee is stale when an event effective on or before today is later than its current status
+    date (or it has no current status yet). Runs daily; safe to run more often or twice.
+    """
+    today = today or timezone.localdate()
+    stale = (
+        StatusEvent.objects.filter(effective_date__lte=today, held=False)
+        .filter(effective_date__gt=F("employee__status_effective_date"))
+        .values_list("employee__company__company_set_id", "employee_id")
+        .distinct()
+    )
+    none_yet = (
+        StatusEvent.objects.filter(
+            effective_date__lte=today, held=False, employee__status_effective_date__isnull=True
+        )
+        .values_list("employee__company__company_set_id", "employee_id")
+        .distinct()
+    )
+    by_set: dict[int, set[int]] = defaultdict(set)
+    for set_id, employee_id in [*stale, *none_yet]:
+        by_set[set_id].add(employee_id)
+    total = 0
+    for set_id, ids in by_set.items():
+        company_set = CompanySet.objects.select_related("customer").get(pk=set_id)
+        with (
+            transaction.atomic(),
+            change_batch(
+                customer=company_set.customer, cause=f"future-dated events effective {today}"
+            ) as batch,
+        ):
+            result = _recompute_employees(
+                company_set=company_set, employee_ids=ids, batch=batch, cause=batch.cause, today=today
+            )
+            total += len(ids)
+            if result.actions:
+                transaction.on_commit(_enqueue_drain)
+    return total
+
+
+def transfer_watches_expire(*, today: dt.date | None = None) -> int:
+    """Deprovision persons whose transfer-out grace window passed without the matching hire."""
+    today = today or timezone.localdate()
+    expired = 0
+    due = TransferWatch.objects.filter(state=TransferWatch.State.OPEN, expires_on__lt=today).select_related(
+        "person__customer", "employee"
+    )
+    for watch in due:
+        with transaction.atomic():
+            locked = TransferWatch.objects.select_for_update().filter(
+                pk=watch.pk, state=TransferWatch.State.OPEN
+            )
+            if not locked.exists():
+                continue
+            person = Person.objects.get(pk=watch.person_id)
+            watch.state = TransferWatch.State.EXPIRED
+            watch.resolved_at = timezone.now()
+            watch.save(update_fields=["state", "resolved_at", "updated_at"])
+            expired += 1
+            if person.status_type == StatusType.ACTIVE:
+                continue  # a hire arrived by another path; nothing to take away
+            company_set = watch.employee.company.company_set
+            with change_batch(
+                customer=person.customer, cause=f"transfer grace expired for person {person.pk}"
+            ) as b:
+                ctx = _context(company_set=company_set, batch=b, cause=b.cause, today=today)
+                _write_actions(
+                    ctx, [_action(ctx, person, watch.employee, Decision.DEPROVISION, watch.effective_date)]
+                )
+    return expired
+
+
+# --- mappings: set, release, preview --------------------------------------------------------------------
+
+
+@dataclass
+class MappingOutcome:
+    mapping: StatusMapping
+    released_events: int
+    employees: list[int]
+    result: ApplyResult
+    batch: ChangeBatch | None
+
+
+@transaction.atomic
+def status_mapping_set(
+    *,
+    company_set: CompanySet,
+    code: str,
+    status_type: str,
+    company: Company | None = None,
+    description: str = "",
+    acting_user=None,
+    today: dt.date | None = None,
+) -> MappingOutcome:
+    """Map a custom code to a status type (set-wide or for one company) and release its held events.
+
+    Standard codes keep their seed-002 type and cannot be remapped. Releasing recomputes the affected
+    employees under one change batch, so the mass-change safeguard covers mapping changes too.
+    """
+    code = code.strip().upper()
+    if code in lifecycle.STANDARD_CODES:
+        raise ApplicationError(f"{code} is a standard code; its type is fixed.", extra={"field": "code"})
+    if company is not None and company.company_set_id != company_set.pk:
+        raise ApplicationError("The company is not in this company set.", extra={"field": "company"})
+    StatusType(status_type)
+    mapping, _ = StatusMapping.objects.update_or_create(
+        company_set=company_set,
+        company=company,
+        code=code,
+        defaults={"status_type": status_type, "description": description, "created_by": acting_user},
+    )
+    mapping.full_clean()
+    StatusCode.objects.get_or_create(
+        company_set=company_set,
+        company=None,
+        code=code,
+        standard=False,
+        defaults={"description": description},
+    )
+    events = StatusEvent.objects.filter(code=code, employee__company__company_set=company_set)
+    if company is not None:
+        events = events.filter(employee__company=company)
+    else:
+        overridden = StatusMapping.objects.filter(company_set=company_set, code=code, company__isnull=False)
+        events = events.exclude(employee__company__in=overridden.values("company"))
+    employee_ids = sorted(set(events.values_list("employee_id", flat=True)))
+    now = timezone.now()
+    released = events.filter(held=True).update(held=False, status_type=status_type, released_at=now)
+    events.exclude(status_type=status_type).update(status_type=status_type)
+    if not employee_ids:
+        return MappingOutcome(mapping, released, [], ApplyResult(), None)
+    with change_batch(customer=company_set.customer, cause=f"mapping {code} -> {status_type}") as batch:
+        result = _recompute_employees(
+            company_set=company_set, employee_ids=employee_ids, batch=batch, cause=batch.cause, today=today
+        )
+    transaction.on_commit(_enqueue_drain)
+    return MappingOutcome(mapping, released, employee_ids, result, batch)
+
+
+class _PreviewRollback(Exception):
+    def __init__(self, payload):
+        self.payload = payload
+
+
+def status_mapping_preview(
+    *, company_set: CompanySet, code: str, status_type: str, company: Company | None = None, today=None
+) -> dict:
+    """Show what saving a mapping would do, without saving it: the real service in a rolled-back transaction."""
+    try:
+        with transaction.atomic():
+            before = {
+                e.pk: (e.status_type, e.person_id)
+                for e in Employee.objects.filter(
+                    status_events__code=code.strip().upper(), company__company_set=company_set
+                ).distinct()
+            }
+            outcome = status_mapping_set(
+                company_set=company_set, code=code, status_type=status_type, company=company, today=today
+            )
+            employees = Employee.objects.filter(pk__in=outcome.employees).select_related("company", "person")
+            actions = DownstreamAction.objects.filter(batch=outcome.batch).select_related(
+                "person", "employee__company"
+            )
+            payload = {
+                "code": outcome.mapping.code,
+                "status_type": status_type,
+                "released_events": outcome.released_events,
+                "employees": [
+                    {
+                        "id": e.pk,
+                        "company_external_id": e.company.external_id,
+                        "employee_id": e.employee_id,
+                        "name": f"{e.first_name} {e.last_name}".strip(),
+                        "status_type_before": before.get(e.pk, (None,))[0],
+                        "status_type_after": e.status_type,
+                        "person": e.person_id,
+                    }
+                    for e in employees
+                ],
+                "persons": sorted({e.person_id for e in employees if e.person_id}),
+                "actions": [
+                    {
+                        "person": a.person_id,
+                        "person_name": a.person.display_name,
+                        "action": a.action,
+                        "effective_date": a.effective_date.isoformat(),
+                        "state": a.state,
+                        "employee": f"{a.employee.company.external_id}/{a.employee.employee_id}"
+                        if a.employee
+                        else "",
+                    }
+                    for a in actions
+                ],
+                "held_for_approval": bool(
+                    outcome.batch and outcome.batch.state == ChangeBatch.State.AWAITING_APPROVAL
+                ),
+            }
+            raise _PreviewRollback(payload)
+    except _PreviewRollback as done:
+        return done.payload
+
+
+# --- review and targets ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def employee_review_clear(*, employee: Employee, acting_user, note: str = "") -> Employee:
+    """Mark a fringe change (T->L, T->XT) as reviewed."""
+    employee.needs_review = False
+    employee.save(update_fields=["needs_review", "updated_at"])
+    return employee
+
+
+@transaction.atomic
+def downstream_target_set(*, customer: Customer, acting_user=None, **fields) -> DownstreamTarget:
+    target, _ = DownstreamTarget.objects.get_or_create(customer=customer)
+    for name, value in fields.items():
+        if name == "signing_secret" and not value:
+            continue
+        setattr(target, name, value)
+    target.full_clean()
+    target.save()
+    return target
