@@ -5,12 +5,28 @@ from __future__ import annotations
 from rest_framework.routers import DefaultRouter
 
 from apps.companies.api import CompanySetViewSet, CompanyViewSet, CustomerViewSet
+from apps.employees.api import (
+    ChangeBatchViewSet,
+    DownstreamActionViewSet,
+    DownstreamTargetViewSet,
+    EmployeeViewSet,
+    PersonViewSet,
+)
 from apps.integrations.api import ConnectionViewSet
+from apps.mappings.api import FilterRuleViewSet, StatusCodeViewSet, StatusMappingViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("company-sets", CompanySetViewSet, basename="company-set")
 router.register("companies", CompanyViewSet, basename="company")
 router.register("connections", ConnectionViewSet, basename="connection")
+router.register("employees", EmployeeViewSet, basename="employee")
+router.register("persons", PersonViewSet, basename="person")
+router.register("status-codes", StatusCodeViewSet, basename="status-code")
+router.register("status-mappings", StatusMappingViewSet, basename="status-mapping")
+router.register("filter-rules", FilterRuleViewSet, basename="filter-rule")
+router.register("downstream-actions", DownstreamActionViewSet, basename="downstream-action")
+router.register("change-batches", ChangeBatchViewSet, basename="change-batch")
+router.register("downstream-targets", DownstreamTargetViewSet, basename="downstream-target")
 
 urlpatterns = router.urls

@@ -33,6 +33,7 @@ from .models import (
     DownstreamAction,
     DownstreamTarget,
     Employee,
+    FileImport,
     Person,
     StatusEvent,
     TransferWatch,
@@ -1056,3 +1057,164 @@ def downstream_target_set(*, customer: Customer, acting_user=None, **fields) -> 
     target.full_clean()
     target.save()
     return target
+
+
+# --- the standard employee file -------------------------------------------------------------------------
+
+
+def employee_file_import(
+    *,
+    customer: Customer,
+    data: bytes | str,
+    filename: str,
+    companies: Iterable[Company] | None = None,
+    acting_user=None,
+    today: dt.date | None = None,
+) -> FileImport:
+    """Apply a standard employee file: good rows land, bad rows are reported by line, nothing half-way.
+
+    1. A file-level problem (not UTF-8, required columns missing) refuses the whole file, recorded.
+    2. Rows naming a company this customer (or the given companies) does not have are rejected.
+    3. The rest is applied per company through ``employee_records_apply`` under one change batch, so the
+       mass-change safeguard sees the file as one cause.
+    """
+    from . import files
+
+    known = {
+        c.external_id: c
+        for c in (
+            companies
+            if companies is not None
+            else Company.objects.filter(company_set__customer=customer).select_related("company_set")
+        )
+    }
+    file_import = FileImport(customer=customer, filename=filename[:255], uploaded_by=acting_user)
+    try:
+        parsed = files.parse(data)
+    except files.FileRefused as exc:
+        file_import.refused = str(exc)
+        file_import.save()
+        return file_import
+    errors = list(parsed.errors)
+    by_company: dict[str, list[tuple[int, EmployeeRecord]]] = defaultdict(list)
+    for line, rec in parsed.rows:
+        if rec.company_external_id not in known:
+            errors.append(
+                {
+                    "line": line,
+                    "employee_id": rec.employee_id,
+                    "reason": f"unknown company {rec.company_external_id}",
+                }
+            )
+            continue
+        by_company[rec.company_external_id].append((line, rec))
+    accepted = 0
+    with transaction.atomic():
+        file_import.save()
+        with change_batch(customer=customer, cause=f"file {filename} ({file_import.pk})"[:200]) as batch:
+            for external_id, rows in by_company.items():
+                result = employee_records_apply(
+                    company=known[external_id],
+                    records=[rec for _, rec in rows],
+                    source=Source.FILE,
+                    acting_user=acting_user,
+                    today=today,
+                    batch=batch,
+                    cause=f"file {filename}",
+                )
+                for rejection in result.rejected:
+                    line, rec = rows[rejection.index]
+                    errors.append({"line": line, "employee_id": rec.employee_id, "reason": rejection.reason})
+                accepted += len(rows) - len(result.rejected)
+        file_import.rows = parsed.total
+        file_import.accepted = accepted
+        file_import.rejected = len(errors)
+        file_import.errors = sorted(errors, key=lambda e: e["line"])
+        file_import.save(update_fields=["rows", "accepted", "rejected", "errors", "updated_at"])
+    return file_import
+
+
+# --- filters --------------------------------------------------------------------------------------------
+
+
+def _scope_counts(company_set: CompanySet, rules: list[Rule]) -> tuple[int, int]:
+    companies = {c.pk: c.external_id for c in company_set.companies.all()}
+    rows = Employee.objects.filter(company__company_set=company_set).values_list(
+        "employment_type", "decision_status_type", "benefit_class", "company_id", "pay_group"
+    )
+    inside = total = 0
+    for employment_type, status_type, benefit_class, company_id, pay_group in rows.iterator():
+        total += 1
+        values = {
+            "employment_type": employment_type,
+            "status_type": status_type,
+            "benefit_class": benefit_class,
+            "company": companies[company_id],
+            "pay_group": pay_group,
+        }
+        inside += scope(values, rules)[0]
+    return inside, total
+
+
+def filter_rule_preview(
+    *,
+    company_set: CompanySet,
+    field: str,
+    operator: str,
+    values: list,
+    include: bool,
+    rule: FilterRule | None = None,
+) -> dict:
+    """Count the company set's records in scope now and with the rule saved (nothing is written)."""
+    current = _filter_rules(company_set)
+    candidate = Rule(
+        id=rule.pk if rule else 0,
+        field=field,
+        operator=operator,
+        values=frozenset(map(str, values)),
+        include=include,
+    )
+    proposed = [r for r in current if not (rule and r.id == rule.pk)] + [candidate]
+    now_in, total = _scope_counts(company_set, current)
+    then_in, _ = _scope_counts(company_set, proposed)
+    return {"records": total, "in_scope_now": now_in, "in_scope_after": then_in, "change": then_in - now_in}
+
+
+@transaction.atomic
+def filter_rule_save(
+    *,
+    company_set: CompanySet,
+    field: str,
+    operator: str,
+    values: list,
+    include: bool,
+    description: str = "",
+    active: bool = True,
+    rule: FilterRule | None = None,
+    acting_user=None,
+    today: dt.date | None = None,
+) -> FilterRule:
+    """Create or change a scope rule, then re-evaluate the set's records under one change batch."""
+    rule = rule or FilterRule(company_set=company_set)
+    rule.field, rule.operator, rule.values, rule.include = field, operator, [str(v) for v in values], include
+    rule.description, rule.active = description, active
+    rule.full_clean()
+    rule.save()
+    filter_rules_reapply(company_set=company_set, cause=f"filter rule {rule.pk} saved", today=today)
+    return rule
+
+
+@transaction.atomic
+def filter_rule_delete(*, rule: FilterRule, acting_user=None, today: dt.date | None = None) -> None:
+    company_set = rule.company_set
+    pk = rule.pk
+    rule.delete()
+    filter_rules_reapply(company_set=company_set, cause=f"filter rule {pk} deleted", today=today)
+
+
+def filter_rules_reapply(*, company_set: CompanySet, cause: str, today: dt.date | None = None) -> ApplyResult:
+    ids = list(Employee.objects.filter(company__company_set=company_set).values_list("pk", flat=True))
+    with change_batch(customer=company_set.customer, cause=cause) as batch:
+        return _recompute_employees(
+            company_set=company_set, employee_ids=ids, batch=batch, cause=cause, today=today
+        )

@@ -76,6 +76,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "employees.person": "v",
         "employees.statusevent": "v",
         "employees.downstreamaction": "vc",
+        "employees.downstreamtarget": "v",
         "employees.changebatch": "v",
         "employees.transferwatch": "v",
         "employees.fileimport": "v",

@@ -1,0 +1,394 @@
+"""Admin for employees (timeline, person, siblings), persons, the outbox, held batches, targets and files."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from apps.companies.selectors import customers_visible_to
+from apps.core.admin import CustomerScopedAdmin, ReadOnlyInline
+from apps.core.errors import ApplicationError
+
+from . import delivery, services
+from .models import ChangeBatch, DownstreamAction, DownstreamTarget, Employee, FileImport, Person, StatusEvent
+
+
+class StatusEventInline(ReadOnlyInline):
+    """The status timeline: newest effective date first; retro-active and held events marked."""
+
+    model = StatusEvent
+    fields = (
+        "effective_date",
+        "code",
+        "status_type",
+        "transition",
+        "marks",
+        "source",
+        "change_reason",
+        "cause",
+        "recorded_at",
+    )
+    readonly_fields = fields
+    ordering = ("-effective_date", "-recorded_at", "-pk")
+    show_change_link = False
+    verbose_name_plural = "Status timeline (newest effective first)"
+
+    @admin.display(description="Marks")
+    def marks(self, obj):
+        tags = []
+        if obj.retroactive:
+            tags.append("retro-active")
+        if obj.held:
+            tags.append("held: unmapped code")
+        if obj.released_at:
+            tags.append("released")
+        if obj.transition == "fringe":
+            tags.append("fringe: review")
+        return ", ".join(tags) or "-"
+
+
+class DownstreamActionInline(ReadOnlyInline):
+    model = DownstreamAction
+    fk_name = "employee"
+    fields = ("action", "effective_date", "state", "attempts", "key")
+    readonly_fields = fields
+
+
+@admin.register(Employee)
+class EmployeeAdmin(CustomerScopedAdmin):
+    customer_path = "company__company_set__customer"
+    list_display = (
+        "employee_id",
+        "name",
+        "company",
+        "status_code",
+        "status_type",
+        "status_effective_date",
+        "held",
+        "needs_review",
+        "in_scope",
+        "person_link",
+    )
+    list_filter = (
+        "status_type",
+        "held",
+        "needs_review",
+        "in_scope",
+        "employment_type",
+        "company__company_set__customer",
+        "company",
+    )
+    search_fields = ("employee_id", "first_name", "last_name", "work_email", "company__external_id")
+    list_select_related = ("company", "person")
+    readonly_fields = [f.name for f in Employee._meta.fields if f.name not in ("id",)] + [
+        "siblings",
+        "timeline_link",
+    ]
+    exclude = ("identity_key", "snapshot_hash")
+    inlines = [StatusEventInline, DownstreamActionInline]
+    actions = ["mark_reviewed"]
+
+    def has_add_permission(self, request):
+        return False  # employees come from feeds and files, through the one write path
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Name", ordering="last_name")
+    def name(self, obj):
+        return f"{obj.first_name} {obj.last_name}".strip()
+
+    @admin.display(description="Person")
+    def person_link(self, obj):
+        if not obj.person_id:
+            return "-"
+        url = reverse("admin:employees_person_change", args=[obj.person_id])
+        return format_html('<a href="{}">{}</a>', url, obj.person)
+
+    @admin.display(description="Other records of this person")
+    def siblings(self, obj):
+        if not obj.person_id:
+            return "-"
+        others = obj.person.employees.exclude(pk=obj.pk).select_related("company")
+        return (
+            format_html_join(
+                ", ",
+                '<a href="{}">{}/{} ({})</a>',
+                (
+                    (
+                        reverse("admin:employees_employee_change", args=[e.pk]),
+                        e.company.external_id,
+                        e.employee_id,
+                        e.status_code or "-",
+                    )
+                    for e in others
+                ),
+            )
+            or "none"
+        )
+
+    @admin.display(description="Timeline")
+    def timeline_link(self, obj):
+        return "See the status timeline below."
+
+    @admin.action(description="Mark the selected fringe changes as reviewed")
+    def mark_reviewed(self, request, queryset):
+        for employee in queryset.filter(needs_review=True):
+            services.employee_review_clear(employee=employee, acting_user=request.user)
+        messages.success(request, "Marked as reviewed.")
+
+
+class PersonEmployeeInline(ReadOnlyInline):
+    model = Employee
+    fields = (
+        "company",
+        "employee_id",
+        "status_code",
+        "status_type",
+        "status_effective_date",
+        "in_scope",
+        "held",
+    )
+    readonly_fields = fields
+
+
+@admin.register(Person)
+class PersonAdmin(CustomerScopedAdmin):
+    list_display = ("display_name", "customer", "status_type", "national_id_last4", "status_changed_at")
+    list_filter = ("status_type", "customer")
+    search_fields = ("display_name", "work_email", "national_id_last4", "employees__employee_id")
+    list_select_related = ("customer",)
+    readonly_fields = (
+        "customer",
+        "display_name",
+        "status_type",
+        "status_changed_at",
+        "national_id_last4",
+        "work_email",
+    )
+    exclude = ("identity_key",)
+    inlines = [PersonEmployeeInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(DownstreamAction)
+class DownstreamActionAdmin(CustomerScopedAdmin):
+    list_display = (
+        "key",
+        "action",
+        "person",
+        "employee",
+        "effective_date",
+        "state",
+        "attempts",
+        "last_status_code",
+        "delivered_at",
+    )
+    list_filter = ("state", "action", "customer")
+    search_fields = ("key", "person__display_name", "employee__employee_id")
+    list_select_related = ("person", "employee__company")
+    readonly_fields = [f.name for f in DownstreamAction._meta.fields]
+    actions = ["replay"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Replay: deliver again with the same key", permissions=["change"])
+    def replay(self, request, queryset):
+        done = 0
+        for action in queryset:
+            try:
+                delivery.action_replay(action=action, acting_user=request.user)
+                done += 1
+            except ApplicationError as exc:
+                messages.warning(request, f"{action.key}: {exc.message}")
+        messages.success(request, f"{done} action(s) queued for delivery.")
+
+
+class HeldActionInline(ReadOnlyInline):
+    model = DownstreamAction
+    fields = ("person", "employee", "action", "effective_date", "state")
+    readonly_fields = fields
+    verbose_name_plural = "Actions in this batch (the exact list)"
+
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Required to reject."
+    )
+
+
+@admin.register(ChangeBatch)
+class ChangeBatchAdmin(CustomerScopedAdmin):
+    list_display = (
+        "cause",
+        "customer",
+        "state",
+        "removals",
+        "active_persons_before",
+        "decided_by",
+        "created_at",
+    )
+    list_filter = ("state", "customer")
+    search_fields = ("cause",)
+    list_select_related = ("customer", "decided_by")
+    readonly_fields = [f.name for f in ChangeBatch._meta.fields] + ["decide"]
+    inlines = [HeldActionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Decision")
+    def decide(self, obj):
+        if obj.state != ChangeBatch.State.AWAITING_APPROVAL:
+            return "-"
+        url = reverse("admin:employees_changebatch_decide", args=[obj.pk])
+        return format_html('<a class="button" href="{}">Approve or reject…</a>', url)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="employees_changebatch_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, pk):
+        batch = self.get_queryset(request).get(pk=pk)
+        if not self.has_change_permission(request, batch):
+            messages.error(request, "Only admins approve or reject mass changes.")
+            return redirect("admin:employees_changebatch_change", pk)
+        form = DecisionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.change_batch_decide(
+                    batch=batch,
+                    approve="approve" in request.POST,
+                    acting_user=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request, f"Batch {batch.pk} {'approved' if 'approve' in request.POST else 'rejected'}."
+                )
+                return redirect("admin:employees_changebatch_change", pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Mass change held for approval: {batch.cause}",
+            "opts": self.model._meta,
+            "batch": batch,
+            "actions": batch.actions.select_related("person", "employee__company").order_by(
+                "person__display_name"
+            ),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/employees/decide_batch.html", context)
+
+
+@admin.register(DownstreamTarget)
+class DownstreamTargetAdmin(CustomerScopedAdmin):
+    list_display = (
+        "customer",
+        "url",
+        "active",
+        "leave_policy",
+        "transfer_grace_days",
+        "mass_change_percent",
+        "mass_change_min_persons",
+    )
+    list_filter = ("active", "leave_policy")
+    search_fields = ("customer__name", "url")
+    list_select_related = ("customer",)
+    autocomplete_fields = ("customer",)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.base_fields["signing_secret"].widget = forms.PasswordInput(render_value=False)
+        form.base_fields["signing_secret"].required = False
+        form.base_fields["signing_secret"].help_text = (
+            "Set. " if obj and obj.signing_secret else "Not set. "
+        ) + "Leave blank to keep it."
+        return form
+
+    def save_model(self, request, obj, form, change):
+        data = {k: v for k, v in form.cleaned_data.items() if k != "customer"}
+        saved = services.downstream_target_set(
+            customer=form.cleaned_data["customer"], acting_user=request.user, **data
+        )
+        obj.pk = saved.pk
+
+
+class UploadForm(forms.Form):
+    customer = forms.ModelChoiceField(queryset=None)
+    file = forms.FileField(help_text="Standard employee file: UTF-8 CSV with a header row.")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = customers_visible_to(user)
+
+
+@admin.register(FileImport)
+class FileImportAdmin(CustomerScopedAdmin):
+    list_display = (
+        "filename",
+        "customer",
+        "rows",
+        "accepted",
+        "rejected",
+        "refused",
+        "uploaded_by",
+        "created_at",
+    )
+    list_filter = ("customer",)
+    search_fields = ("filename",)
+    list_select_related = ("customer", "uploaded_by")
+    readonly_fields = [f.name for f in FileImport._meta.fields]
+    change_list_template = "admin/employees/fileimport/change_list.html"
+
+    def has_add_permission(self, request):
+        return False  # files arrive through the upload view below
+
+    def get_urls(self):
+        return [
+            path("upload/", self.admin_site.admin_view(self.upload_view), name="employees_fileimport_upload"),
+            *super().get_urls(),
+        ]
+
+    def upload_view(self, request):
+        if not request.user.has_perm("employees.add_fileimport"):
+            messages.error(request, "You may not upload employee files.")
+            return redirect("admin:employees_fileimport_changelist")
+        form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            result = services.employee_file_import(
+                customer=form.cleaned_data["customer"],
+                data=upload.read(),
+                filename=upload.name,
+                acting_user=request.user,
+            )
+            if result.refused:
+                messages.error(request, f"File refused: {result.refused}")
+            else:
+                messages.success(
+                    request, f"{result.accepted} of {result.rows} rows applied, {result.rejected} rejected."
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Upload an employee file",
+            "opts": self.model._meta,
+            "form": form,
+            "result": result,
+        }
+        return TemplateResponse(request, "admin/employees/upload.html", context)

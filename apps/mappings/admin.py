@@ -1,0 +1,249 @@
+"""Admin for status codes, mappings (map + preview + release) and filter rules (with a preview count)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from apps.companies.models import Company
+from apps.core.errors import ApplicationError
+from apps.employees import services
+
+from .models import FilterRule, StatusCode, StatusMapping, StatusType
+
+
+class ScopedToCompanySets(admin.ModelAdmin):
+    def get_queryset(self, request):
+        from apps.companies.selectors import company_sets_for
+
+        qs = super().get_queryset(request)
+        visible = company_sets_for(request.user).values("pk")
+        if self.model is StatusCode:
+            return qs.filter(Q(standard=True) | Q(company_set__in=visible))
+        return qs.filter(company_set__in=visible)
+
+
+class MapForm(forms.Form):
+    status_type = forms.ChoiceField(choices=StatusType.choices, label="Status type")
+    company = forms.ModelChoiceField(
+        queryset=Company.objects.none(),
+        required=False,
+        empty_label="All companies of the set",
+        help_text="Only to override the set's mapping for one company.",
+    )
+    description = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args, company_set=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["company"].queryset = Company.objects.filter(company_set=company_set)
+
+
+@admin.register(StatusCode)
+class StatusCodeAdmin(ScopedToCompanySets):
+    list_display = (
+        "code",
+        "description",
+        "standard",
+        "type_or_mapping",
+        "company_set",
+        "company",
+        "held_events",
+        "map_link",
+    )
+    list_filter = ("standard", "company_set__customer", "company_set")
+    search_fields = ("code", "description", "company_set__name")
+    list_select_related = ("company_set", "company")
+    autocomplete_fields = ("company_set", "company")
+    readonly_fields = ("standard", "standard_type")
+
+    def get_queryset(self, request):
+        from apps.employees.models import StatusEvent
+
+        held = (
+            StatusEvent.objects.filter(
+                held=True, code=OuterRef("code"), employee__company__company_set=OuterRef("company_set")
+            )
+            .values("code")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        mapped = StatusMapping.objects.filter(
+            company_set=OuterRef("company_set"), company__isnull=True, code=OuterRef("code")
+        ).values("status_type")[:1]
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(held=Coalesce(Subquery(held), 0), mapped_type=Subquery(mapped))
+        )
+
+    @admin.display(description="Held events", ordering="held")
+    def held_events(self, obj):
+        return obj.held if not obj.standard else "-"
+
+    @admin.display(description="Type")
+    def type_or_mapping(self, obj):
+        if obj.standard:
+            return obj.get_standard_type_display()
+        if obj.mapped_type:
+            return StatusType(obj.mapped_type).label
+        return format_html("<strong>{}</strong>", "unmapped")
+
+    @admin.display(description="")
+    def map_link(self, obj):
+        if obj.standard:
+            return ""
+        url = reverse("admin:mappings_statuscode_map", args=[obj.pk])
+        return format_html('<a class="button" href="{}">Map and release…</a>', url)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.standard:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.standard:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/map/", self.admin_site.admin_view(self.map_view), name="mappings_statuscode_map"),
+            *super().get_urls(),
+        ]
+
+    def map_view(self, request, pk):
+        """Choose a type for a custom code, preview its effect, then save and release its held events."""
+        code = get_object_or_404(self.get_queryset(request), pk=pk, standard=False)
+        if not request.user.has_perm("mappings.add_statusmapping"):
+            messages.error(request, "You may not map status codes.")
+            return redirect("admin:mappings_statuscode_changelist")
+        form = MapForm(request.POST or None, company_set=code.company_set)
+        preview = None
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            if "save" in request.POST:
+                try:
+                    outcome = services.status_mapping_set(
+                        company_set=code.company_set,
+                        code=code.code,
+                        status_type=data["status_type"],
+                        company=data["company"],
+                        description=data["description"],
+                        acting_user=request.user,
+                    )
+                except ApplicationError as exc:
+                    messages.error(request, exc.message)
+                else:
+                    messages.success(
+                        request,
+                        f"{code.code} is mapped to {data['status_type']}: {outcome.released_events} held event(s) "
+                        f"released, {outcome.result.actions} downstream action(s) written.",
+                    )
+                    return redirect("admin:mappings_statuscode_changelist")
+            else:
+                preview = services.status_mapping_preview(
+                    company_set=code.company_set,
+                    code=code.code,
+                    status_type=data["status_type"],
+                    company=data["company"],
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Map status code {code.code} ({code.company_set})",
+            "opts": self.model._meta,
+            "code": code,
+            "form": form,
+            "preview": preview,
+        }
+        return TemplateResponse(request, "admin/mappings/map_code.html", context)
+
+
+@admin.register(StatusMapping)
+class StatusMappingAdmin(ScopedToCompanySets):
+    list_display = ("code", "status_type", "company_set", "company", "created_by", "created_at")
+    list_filter = ("status_type", "company_set__customer", "company_set")
+    search_fields = ("code", "description", "company_set__name", "company__external_id")
+    list_select_related = ("company_set", "company", "created_by")
+    autocomplete_fields = ("company_set", "company")
+    readonly_fields = ("created_by",)
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: saving a mapping releases held events and recomputes employees.
+        outcome = services.status_mapping_set(
+            company_set=obj.company_set,
+            code=obj.code,
+            status_type=obj.status_type,
+            company=obj.company,
+            description=obj.description,
+            acting_user=request.user,
+        )
+        obj.pk = outcome.mapping.pk
+        messages.info(request, f"{outcome.released_events} held event(s) released.")
+
+
+class FilterRuleForm(forms.ModelForm):
+    values = forms.CharField(help_text="Comma-separated values, e.g. RFT, RPT.")
+
+    class Meta:
+        model = FilterRule
+        fields = ("company_set", "field", "operator", "values", "include", "description", "active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["values"] = ", ".join(self.instance.values)
+
+    def clean_values(self):
+        values = [v.strip() for v in self.cleaned_data["values"].split(",") if v.strip()]
+        if not values:
+            raise forms.ValidationError("Give at least one value.")
+        return values
+
+
+@admin.register(FilterRule)
+class FilterRuleAdmin(ScopedToCompanySets):
+    form = FilterRuleForm
+    list_display = ("__str__", "company_set", "field", "operator", "include", "active", "effect")
+    list_filter = ("field", "include", "active", "company_set__customer")
+    search_fields = ("description", "company_set__name")
+    list_select_related = ("company_set",)
+    autocomplete_fields = ("company_set",)
+    readonly_fields = ("effect",)
+
+    @admin.display(description="Records in scope (without -> with this rule)")
+    def effect(self, obj):
+        if not obj.pk:
+            return "Save to see the effect; the API offers a preview before saving."
+        preview = services.filter_rule_preview(
+            company_set=obj.company_set,
+            field=obj.field,
+            operator=obj.operator,
+            values=obj.values,
+            include=obj.include,
+            rule=obj,
+        )
+        return f"{preview['in_scope_after']} of {preview['records']} (now {preview['in_scope_now']})"
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = services.filter_rule_save(
+            company_set=data["company_set"],
+            field=data["field"],
+            operator=data["operator"],
+            values=data["values"],
+            include=data["include"],
+            description=data["description"],
+            active=data["active"],
+            rule=obj if change else None,
+            acting_user=request.user,
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.filter_rule_delete(rule=obj, acting_user=request.user)

@@ -1,0 +1,87 @@
+"""The lifecycle admin: pages render with flat queries; mapping via preview; batches; uploads."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from apps.employees.models import ChangeBatch, Employee, FileImport
+from apps.mappings.models import StatusCode
+from tests.employees.factories import record
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/employees/employee/",
+        "/admin/employees/person/",
+        "/admin/employees/downstreamaction/",
+        "/admin/employees/changebatch/",
+        "/admin/mappings/statuscode/",
+        "/admin/mappings/statusmapping/",
+        "/admin/mappings/filterrule/",
+        "/admin/employees/fileimport/",
+    ],
+)
+def test_changelists_render_with_flat_queries(staff, apply, url, django_assert_max_num_queries):
+    apply([record(str(n), "A", "2026-01-05") for n in range(30)])
+    apply([record("1", "S", "2026-02-01")])
+    with django_assert_max_num_queries(25):
+        response = staff.get(url)
+    assert response.status_code == 200
+
+
+def test_employee_page_shows_the_timeline_marked(staff, apply):
+    apply([record("1001", "A", "2026-01-05")])
+    apply([record("1001", "A", "2026-04-01")])
+    apply([record("1001", "T", "2026-03-01")])  # retro-active
+    apply([record("1001", "S", "2026-05-01")])  # held
+    employee = Employee.objects.get()
+    page = staff.get(f"/admin/employees/employee/{employee.pk}/change/").content.decode()
+    assert "retro-active" in page and "held: unmapped code" in page
+    assert page.index("2026-05-01") < page.index("2026-03-01")  # newest effective first
+
+
+def test_consultant_maps_a_code_from_the_preview(client, consultant, apply, company_set):
+    apply([record("1001", "A", "2026-01-05")])
+    apply([record("1001", "S", "2026-02-01")])
+    client.force_login(consultant)
+    code = StatusCode.objects.get(code="S")
+    url = f"/admin/mappings/statuscode/{code.pk}/map/"
+    preview = client.post(url, {"status_type": "terminated", "preview": "1"}).content.decode()
+    assert "1 held event(s) would be released" in preview and "deprovision" in preview
+    assert Employee.objects.get().held is True
+    client.post(url, {"status_type": "terminated", "save": "1"})
+    assert Employee.objects.get().held is False
+
+
+def test_admin_approves_a_held_batch(staff, apply):
+    apply([record(str(n), "A", "2026-01-05") for n in range(20)])
+    apply([record(str(n), "T", "2026-05-01") for n in range(10)])
+    batch = ChangeBatch.objects.get(state="awaiting_approval")
+    page = staff.get(f"/admin/employees/changebatch/{batch.pk}/decide/").content.decode()
+    assert page.count("deprovision") >= 10
+    staff.post(f"/admin/employees/changebatch/{batch.pk}/decide/", {"approve": "1", "reason": "confirmed"})
+    batch.refresh_from_db()
+    assert batch.state == "approved"
+
+
+def test_upload_reports_bad_lines(staff, customer, company):
+    data = (
+        "company_id,employee_id,status_code,status_effective_date\n123,1001,A,2026-01-05\n123,,A,2026-01-05\n"
+    ).encode()
+    response = staff.post(
+        "/admin/employees/fileimport/upload/",
+        {"customer": customer.pk, "file": SimpleUploadedFile("feed.csv", data, content_type="text/csv")},
+    )
+    page = response.content.decode()
+    assert "1 of 2 rows applied" in page and "employee_id is required" in page
+    assert FileImport.objects.get().accepted == 1

@@ -1,0 +1,153 @@
+"""The lifecycle API: employees, status events, persons, mappings (+ preview), filters, actions, batches."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.employees.models import ChangeBatch, DownstreamAction, Employee
+from tests.employees.factories import record
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def populated(apply):
+    apply([record("1001", "A", "2026-01-05"), record("1002", "A", "2026-01-05")])
+    apply([record("1002", "S", "2026-02-01")])  # held: unmapped custom code
+    return Employee.objects.get(employee_id="1001")
+
+
+READ_ENDPOINTS = [
+    "employees",
+    "persons",
+    "status-codes",
+    "status-mappings",
+    "filter-rules",
+    "downstream-actions",
+    "change-batches",
+    "downstream-targets",
+]
+TABLE = {"anonymous": 401, "no_role_user": 403, "support_agent": 200, "consultant": 200, "admin_user": 200}
+
+
+@pytest.mark.parametrize("resource", READ_ENDPOINTS)
+@pytest.mark.parametrize("persona", list(TABLE))
+def test_read_permission_table(request, api, populated, persona, resource):
+    user = None if persona == "anonymous" else request.getfixturevalue(persona)
+    assert api(user).get(f"/api/v1/{resource}/").status_code == TABLE[persona]
+
+
+@pytest.mark.parametrize("resource", ["employees", "persons", "downstream-actions"])
+def test_outsider_sees_none_of_the_customers_rows(api, populated, outsider, resource):
+    assert api(outsider).get(f"/api/v1/{resource}/").json()["count"] == 0
+    assert api(outsider).get(f"/api/v1/employees/{populated.pk}/").status_code == 404
+
+
+def test_employee_fields_and_filters(api, populated, consultant):
+    client = api(consultant)
+    rows = client.get("/api/v1/employees/?company_external_id=123&held=true").json()["results"]
+    assert [(r["employee_id"], r["status_code"], r["status_type"], r["held"]) for r in rows] == [
+        ("1002", "S", None, True)
+    ]
+    events = client.get(f"/api/v1/employees/{populated.pk}/status-events/").json()["results"]
+    assert [(e["code"], e["source"], e["transition"]) for e in events] == [("A", "sync", "new_hire")]
+
+
+def test_mapping_preview_then_save_releases_held_events(api, populated, consultant, company_set):
+    client = api(consultant)
+    body = {"company_set": company_set.pk, "code": "S", "status_type": "terminated"}
+    preview = client.post("/api/v1/status-mappings/preview/", body, format="json")
+    assert preview.status_code == 200, preview.content
+    assert preview.json()["released_events"] == 1
+    assert [a["action"] for a in preview.json()["actions"]] == ["deprovision"]
+    assert Employee.objects.get(employee_id="1002").held is True  # nothing saved by the preview
+    saved = client.post("/api/v1/status-mappings/", body, format="json")
+    assert saved.status_code == 201, saved.content
+    assert saved.json()["released_events"] == 1
+    assert Employee.objects.get(employee_id="1002").status_type == "terminated"
+    codes = {
+        c["code"]: c["status_type"]
+        for c in client.get("/api/v1/status-codes/?page_size=100").json()["results"]
+    }
+    assert codes["S"] == "terminated" and codes["XT"] == "terminated" and codes["L"] == "leave"
+
+
+def test_support_agent_cannot_map_codes(api, populated, support_agent, company_set):
+    response = api(support_agent).post(
+        "/api/v1/status-mappings/",
+        {"company_set": company_set.pk, "code": "S", "status_type": "active"},
+        format="json",
+    )
+    assert response.status_code == 403
+
+
+def test_mapping_a_standard_code_is_a_clear_400(api, consultant, company_set):
+    response = api(consultant).post(
+        "/api/v1/status-mappings/",
+        {"company_set": company_set.pk, "code": "T", "status_type": "active"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "standard code" in response.json()["message"]
+
+
+def test_filter_rule_preview_and_save(api, populated, consultant, company_set):
+    client = api(consultant)
+    rule = {"company_set": company_set.pk, "field": "employee_type", "values": ["RFT"]}
+    assert (
+        client.post("/api/v1/filter-rules/preview/", rule, format="json").status_code == 400
+    )  # bad field name
+    rule = {
+        "company_set": company_set.pk,
+        "field": "employment_type",
+        "operator": "in",
+        "values": ["RPT"],
+        "include": True,
+    }
+    preview = client.post("/api/v1/filter-rules/preview/", rule, format="json").json()
+    assert preview == {"records": 2, "in_scope_now": 2, "in_scope_after": 0, "change": -2}
+    created = client.post("/api/v1/filter-rules/", rule, format="json")
+    assert created.status_code == 201, created.content
+    assert Employee.objects.filter(in_scope=False).count() == 2
+
+
+def test_replay_and_approval_need_the_right_role(
+    api, apply, populated, support_agent, consultant, admin_user
+):
+    action = DownstreamAction.objects.first()
+    assert api(consultant).post(f"/api/v1/downstream-actions/{action.pk}/replay/").status_code == 403
+    replay = api(support_agent).post(f"/api/v1/downstream-actions/{action.pk}/replay/")
+    assert replay.status_code == 200 and replay.json()["state"] == "pending"
+    apply([record(str(n), "A", "2026-01-05") for n in range(10, 30)])
+    apply([record(str(n), "T", "2026-05-01") for n in range(10, 20)])
+    batch = ChangeBatch.objects.get(state="awaiting_approval")
+    listing = api(admin_user).get(f"/api/v1/change-batches/{batch.pk}/").json()
+    assert len(listing["held"]) == 10 and listing["held"][0]["name"]
+    assert (
+        api(support_agent).post("/api/v1/downstream-actions/approve/", {"batch": batch.pk}).status_code == 403
+    )
+    rejected = api(admin_user).post("/api/v1/downstream-actions/reject/", {"batch": batch.pk}, format="json")
+    assert rejected.status_code == 400 and "why" in rejected.json()["message"]
+    approved = api(admin_user).post(
+        "/api/v1/downstream-actions/approve/", {"batch": batch.pk, "reason": "ok"}, format="json"
+    )
+    assert approved.status_code == 200 and approved.json()["state"] == "approved"
+
+
+def test_downstream_target_secret_is_write_only(api, consultant, customer):
+    created = api(consultant).post(
+        "/api/v1/downstream-targets/",
+        {"customer": customer.pk, "url": "https://apps.example.com/hooks", "signing_secret": "whsec_abc"},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    assert "whsec_abc" not in created.content.decode() and created.json()["signing_secret_set"] is True
+
+
+@pytest.mark.parametrize("resource", ["employees", "persons", "downstream-actions", "status-codes"])
+def test_list_query_count_is_flat(api, apply, consultant, resource, django_assert_max_num_queries):
+    apply([record(str(n), "A", "2026-01-05") for n in range(40)])
+    client = api(consultant)
+    with django_assert_max_num_queries(10):
+        response = client.get(f"/api/v1/{resource}/?page_size=100")
+    assert response.status_code == 200
