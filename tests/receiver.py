@@ -30,7 +30,7 @@ def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
     holder: dict[str, Receiver] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's naming
+        def do_POST(self):
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length)
             receiver = holder["r"]
