@@ -75,9 +75,7 @@ def test_admin_approves_a_held_batch(staff, apply):
 
 
 def test_upload_reports_bad_lines(staff, customer, company):
-    data = (
-        b"company_id,employee_id,status_code,status_effective_date\n123,1001,A,2026-01-05\n123,,A,2026-01-05\n"
-    )
+    data = b"company_id,employee_id,status_code,status_effective_date\n123,1001,A,2026-01-05\n123,,A,2026-01-05\n"
     response = staff.post(
         "/admin/employees/fileimport/upload/",
         {"customer": customer.pk, "file": SimpleUploadedFile("feed.csv", data, content_type="text/csv")},
