@@ -26,6 +26,10 @@ migrate: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) createcachetable
 
+# The demo connections point at this server's own sandbox.
+PORT ?= 8000
+export HUB_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
+
 run: migrate
 	$(MANAGE) seed_demo
 	$(MANAGE) ensure_admin

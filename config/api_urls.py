@@ -12,14 +12,19 @@ from apps.employees.api import (
     EmployeeViewSet,
     PersonViewSet,
 )
-from apps.integrations.api import ConnectionViewSet
+from apps.implementations.api import DeliverableViewSet, ImplementationProjectViewSet
+from apps.integrations.api import ApiCallViewSet, ConnectionViewSet, SyncRunViewSet, WebhookEventViewSet
 from apps.mappings.api import FilterRuleViewSet, StatusCodeViewSet, StatusMappingViewSet
+from apps.support.api import KnowledgeArticleViewSet, TicketViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("company-sets", CompanySetViewSet, basename="company-set")
 router.register("companies", CompanyViewSet, basename="company")
 router.register("connections", ConnectionViewSet, basename="connection")
+router.register("sync-runs", SyncRunViewSet, basename="sync-run")
+router.register("webhook-events", WebhookEventViewSet, basename="webhook-event")
+router.register("api-calls", ApiCallViewSet, basename="api-call")
 router.register("employees", EmployeeViewSet, basename="employee")
 router.register("persons", PersonViewSet, basename="person")
 router.register("status-codes", StatusCodeViewSet, basename="status-code")
@@ -28,5 +33,13 @@ router.register("filter-rules", FilterRuleViewSet, basename="filter-rule")
 router.register("downstream-actions", DownstreamActionViewSet, basename="downstream-action")
 router.register("change-batches", ChangeBatchViewSet, basename="change-batch")
 router.register("downstream-targets", DownstreamTargetViewSet, basename="downstream-target")
+router.register("implementations", ImplementationProjectViewSet, basename="implementation")
+router.register(
+    r"implementations/(?P<project_pk>\d+)/deliverables",
+    DeliverableViewSet,
+    basename="implementation-deliverable",
+)
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register("knowledge-articles", KnowledgeArticleViewSet, basename="knowledge-article")
 
 urlpatterns = router.urls

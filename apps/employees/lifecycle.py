@@ -197,14 +197,15 @@ class PersonChange:
     active_companies_after: frozenset = frozenset()
     transitions: frozenset[Transition] = frozenset()  # the record transitions that caused the change
     transfer_pending: bool = False  # an open transfer-out grace window exists for this person
+    had_access: bool = True  # the person was provisioned before (a first sighting on leave was not)
 
 
 def decide(change: PersonChange, *, suspend_on_leave: bool = True) -> Decision:
     """Decide the downstream action for one person's change.
 
     1. A fringe transition (T->L, T->XT) is reviewed, never acted on.
-    2. Into Active: restore after leave, transfer if a transfer-out is waiting (the matching hire), else
-       provision.
+    2. Into Active: restore after leave (provision if the person never had access: first seen on leave),
+       transfer if a transfer-out is waiting (the matching hire), else provision.
     3. Active to Active where a company left the active set (an XT while another record is Active):
        transfer. A second Active record alone (the hire arriving before the XT) changes nothing yet.
     4. Into Leave from Active: suspend (or nothing when the customer keeps access on leave).
@@ -222,7 +223,7 @@ def decide(change: PersonChange, *, suspend_on_leave: bool = True) -> Decision:
             return Decision.NOTHING
         if change.transfer_pending:
             return Decision.TRANSFER
-        if before == StatusType.LEAVE:
+        if before == StatusType.LEAVE and change.had_access:
             return Decision.RESTORE if suspend_on_leave else Decision.NOTHING
         return Decision.PROVISION
     if after == StatusType.LEAVE:

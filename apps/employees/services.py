@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.companies.models import Company, CompanySet, Customer
+from apps.core.bulk import bulk_update_fast
 from apps.core.errors import ApplicationError
 from apps.mappings.models import FilterRule, StatusCode, StatusMapping
 from apps.mappings.rules import MappingTable, Rule, scope
@@ -53,6 +54,15 @@ EMPLOYEE_FIELDS = (
     "hire_date",
     "rehire_date",
     "termination_date",
+)
+# Fields the apply writes from a record (besides the derived ones).
+WRITTEN_FIELDS = (
+    *EMPLOYEE_FIELDS,
+    "identity_key",
+    "national_id_last4",
+    "snapshot_hash",
+    "last_seen_at",
+    "details_refreshed_at",
 )
 DERIVED_FIELDS = (
     "status_code",
@@ -157,6 +167,7 @@ def change_batch_open(*, customer: Customer, cause: str) -> ChangeBatch:
     return ChangeBatch.objects.create(customer=customer, cause=cause[:200], active_persons_before=active)
 
 
+@transaction.atomic
 def change_batch_close(*, batch: ChangeBatch) -> ChangeBatch:
     """Release the batch's staged removals, or hold them all for approval when they exceed the threshold.
 
@@ -169,19 +180,20 @@ def change_batch_close(*, batch: ChangeBatch) -> ChangeBatch:
     over = removals >= policy.mass_change_min_persons and removals * 100 > (
         policy.mass_change_percent * batch.active_persons_before
     )
+    now = timezone.now()
     if over:
-        staged.update(state=DownstreamAction.State.AWAITING_APPROVAL, updated_at=timezone.now())
+        staged.update(state=DownstreamAction.State.AWAITING_APPROVAL, updated_at=now)
         batch.state = ChangeBatch.State.AWAITING_APPROVAL
         logger.warning("Mass change held for approval: %s removals in %s", removals, batch.cause)
-        transaction.on_commit(lambda: _notify_mass_change(batch.pk))
     else:
-        staged.update(
-            state=DownstreamAction.State.PENDING, next_attempt_at=timezone.now(), updated_at=timezone.now()
-        )
+        staged.update(state=DownstreamAction.State.PENDING, next_attempt_at=now, updated_at=now)
         batch.state = ChangeBatch.State.RELEASED
     batch.removals = removals
     batch.save(update_fields=["state", "removals", "updated_at"])
-    if not over and removals:
+    # After the batch row says what happened: the ticket reads it, the drain delivers what was released.
+    if over:
+        transaction.on_commit(lambda: _notify_mass_change(batch.pk))
+    elif removals:
         transaction.on_commit(_enqueue_drain)
     return batch
 
@@ -239,6 +251,15 @@ def _enqueue_drain() -> None:
 
 
 # --- the write path -------------------------------------------------------------------------------------
+
+
+def employees_mark_seen(*, company: Company, employee_ids: Sequence[str]) -> int:
+    """Record that a feed listed these employees (a routine sync that did not need their details)."""
+    if not employee_ids:
+        return 0
+    return Employee.objects.filter(company=company, employee_id__in=list(employee_ids)).update(
+        last_seen_at=timezone.now()
+    )
 
 
 def _cause(source: str, sync_run, webhook_event, acting_user, label: str = "") -> str:
@@ -386,29 +407,16 @@ def _apply_chunk(
         if details_fetched:
             employee.details_refreshed_at = ctx.now
         existing[employee_id] = employee
-    if new_employees:
-        Employee.objects.bulk_create(new_employees)
-    if updated_employees:
-        Employee.objects.bulk_update(
-            updated_employees,
-            [
-                *EMPLOYEE_FIELDS,
-                "identity_key",
-                "national_id_last4",
-                "snapshot_hash",
-                "last_seen_at",
-                "details_refreshed_at",
-            ],
-        )
 
     # New status events: only a (code, effective date) the record has not had yet.
-    employees = [existing[employee_id] for employee_id, _ in changed]
-    events = _events_for([e.pk for e in updated_employees])
+    stored = _events_for([e.pk for e in updated_employees])
+    histories: list[tuple[Employee, list[StatusEvent]]] = []
     new_events = []
     order = 0
     for employee_id, items in changed:
         employee = existing[employee_id]
-        history = events.setdefault(employee.pk, [])
+        history = stored.get(employee.pk, []) if employee.pk else []
+        histories.append((employee, history))
         seen = {(ev.code, ev.effective_date) for ev in history}
         latest = max((ev.effective_date for ev in history), default=None)
         for record, _, _ in items:
@@ -446,7 +454,7 @@ def _apply_chunk(
     result.events += len(new_events)
     if ctx.held_codes:
         _ensure_custom_codes(ctx, ctx.held_codes)
-    _refresh(ctx, employees, events, old_state, new_events=new_events)
+    _refresh(ctx, histories, old_state, new_events=new_events, new_employees=new_employees)
 
 
 _TEXT_FIELDS = {"first_name", "last_name", "work_email", "employment_type", "benefit_class", "pay_group"}
@@ -534,10 +542,10 @@ def _as_rule_events(history: list[StatusEvent]) -> list[lifecycle.Event]:
 
 def _refresh(
     ctx: _Context,
-    employees: list[Employee],
-    events: dict[int, list[StatusEvent]],
+    histories: list[tuple[Employee, list[StatusEvent]]],
     old_state: dict[int, _Old],
     new_events: list[StatusEvent] | None = None,
+    new_employees: list[Employee] | None = None,
 ) -> None:
     """Recompute everything derived from the given employees' histories, then decide for their persons.
 
@@ -550,10 +558,9 @@ def _refresh(
     new_event_ids = {id(ev) for ev in new_events}
     changed_events: list[StatusEvent] = []
     transitions_by_employee: dict[int, set[Transition]] = defaultdict(set)
-    for employee in employees:
-        history = sorted(
-            events.get(employee.pk, []), key=lambda ev: (ev.effective_date, ev.recorded_at, ev.pk or 0)
-        )
+    employees = [employee for employee, _ in histories]
+    for employee, history in histories:
+        history = sorted(history, key=lambda ev: (ev.effective_date, ev.recorded_at, ev.pk or 0))
         rule_events = _as_rule_events(history)
         transitions = lifecycle.classify_history(rule_events)
         current = lifecycle.current_event(rule_events, ctx.today)
@@ -596,13 +603,19 @@ def _refresh(
         )
         if rule is not None:
             employee.scope_reason += f"{rule.field} {rule.operator} {', '.join(sorted(rule.values))}"[:150]
+    _link_persons(ctx, employees)
+    # Write: new employees in one insert with every field, the others in one UPDATE ... FROM VALUES.
+    new_employees = new_employees or []
+    if new_employees:
+        Employee.objects.bulk_create(new_employees)
+    fresh = {id(e) for e in new_employees}
+    known = [e for e in employees if id(e) not in fresh]
+    if known:
+        bulk_update_fast(known, [*WRITTEN_FIELDS, *DERIVED_FIELDS])
     if new_events:
         StatusEvent.objects.bulk_create(new_events)  # with their transitions, computed above
     if changed_events:
-        StatusEvent.objects.bulk_update(changed_events, ["transition"])
-
-    _link_persons(ctx, employees)
-    Employee.objects.bulk_update(employees, DERIVED_FIELDS)
+        bulk_update_fast(changed_events, ["transition"])
     _decide(ctx, employees, old_state, transitions_by_employee)
 
 
@@ -707,7 +720,11 @@ def _decide(
         w.person_id: w
         for w in TransferWatch.objects.filter(person_id__in=person_ids, state=TransferWatch.State.OPEN)
     }
-
+    granted = set(
+        DownstreamAction.objects.filter(
+            person_id__in=person_ids, action__in=[Decision.PROVISION, Decision.RESTORE, Decision.TRANSFER]
+        ).values_list("person_id", flat=True)
+    )
     actions, watches, persons_changed = [], [], []
     matched_watches = []
     for person_id, records in records_by_person.items():
@@ -742,6 +759,7 @@ def _decide(
                 active_companies_after=frozenset(companies_after),
                 transitions=frozenset(transitions),
                 transfer_pending=watch is not None,
+                had_access=person_id in granted,
             ),
             suspend_on_leave=ctx.policy.suspend_on_leave,
         )
@@ -769,9 +787,9 @@ def _decide(
         if decision in lifecycle.ACTING_DECISIONS:
             actions.append(_action(ctx, person, driver, decision, effective))
     if persons_changed:
-        Person.objects.bulk_update(persons_changed, ["status_type", "status_changed_at"])
+        bulk_update_fast(persons_changed, ["status_type", "status_changed_at"])
     if matched_watches:
-        TransferWatch.objects.bulk_update(matched_watches, ["state", "resolved_at"])
+        bulk_update_fast(matched_watches, ["state", "resolved_at"])
     if watches:
         TransferWatch.objects.bulk_create(watches)
     _write_actions(ctx, actions)
@@ -828,7 +846,8 @@ def _recompute_employees(
     for start in range(0, len(ids), CHUNK_SIZE):
         employees = list(Employee.objects.filter(pk__in=ids[start : start + CHUNK_SIZE]))
         events = _events_for([e.pk for e in employees])
-        _refresh(ctx, employees, events, {e.pk: _state_of(e) for e in employees})
+        histories = [(e, events.get(e.pk, [])) for e in employees]
+        _refresh(ctx, histories, {e.pk: _state_of(e) for e in employees})
     return ctx.result
 
 

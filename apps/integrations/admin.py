@@ -2,14 +2,44 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from apps.core.admin import CustomerScopedAdmin
+from apps.core.admin import CustomerScopedAdmin, ReadOnlyInline
+from apps.core.errors import ApplicationError
 
 from . import services
-from .models import SECRET_FIELDS, Connection
+from .models import SECRET_FIELDS, ApiCall, Connection, FairUseCrossing, SyncRun, WebhookEvent
+
+
+class FairUseCrossingInline(ReadOnlyInline):
+    model = FairUseCrossing
+    fields = ("window", "period_start", "calls", "threshold")
+    readonly_fields = fields
+    show_change_link = False
+    max_num = 10
+
+
+class SyncRunInline(ReadOnlyInline):
+    model = SyncRun
+    fields = (
+        "kind",
+        "state",
+        "trigger",
+        "fetched",
+        "created",
+        "updated",
+        "failed",
+        "started_at",
+        "finished_at",
+    )
+    readonly_fields = fields
+    max_num = 10
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("-created_at")
 
 
 class ConnectionForm(forms.ModelForm):
@@ -19,6 +49,10 @@ class ConnectionForm(forms.ModelForm):
     password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
     webhook_password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
     webhook_secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
+    sftp_password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
+    sftp_private_key = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}), strip=False
+    )
 
     class Meta:
         model = Connection
@@ -43,6 +77,18 @@ class ConnectionForm(forms.ModelForm):
             "webhook_allowed_ips",
             "rate_limit_per_second",
             "rate_limit_per_minute",
+            "fair_use_per_hour",
+            "fair_use_per_day",
+            "circuit_threshold",
+            "circuit_cooldown_seconds",
+            "webhook_digest_types",
+            "webhook_coalesce_seconds",
+            "sftp_host",
+            "sftp_port",
+            "sftp_username",
+            "sftp_host_key",
+            "sftp_folder",
+            "sftp_archive_folder",
         )
 
     def __init__(self, *args, **kwargs):
@@ -71,10 +117,12 @@ class ConnectionAdmin(CustomerScopedAdmin):
         "provider",
         "environment",
         "state",
+        "circuit_state",
+        "last_authenticated_at",
         "secret_expires_at",
         "webhook_link",
     )
-    list_filter = ("provider", "environment", "state", "customer")
+    list_filter = ("provider", "environment", "state", "circuit_state", "customer")
     search_fields = ("name", "slug", "customer__name", "client_id", "uuid")
     list_select_related = ("customer",)
     autocomplete_fields = ("customer", "companies")
@@ -117,8 +165,104 @@ class ConnectionAdmin(CustomerScopedAdmin):
                 )
             },
         ),
-        ("Fair use", {"fields": ("rate_limit_per_second", "rate_limit_per_minute")}),
+        (
+            "Webhook processing",
+            {"fields": ("webhook_digest_types", "webhook_coalesce_seconds")},
+        ),
+        (
+            "Affinity file drop (SFTP)",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "sftp_host",
+                    "sftp_port",
+                    "sftp_username",
+                    "sftp_password",
+                    "sftp_private_key",
+                    "sftp_host_key",
+                    "sftp_folder",
+                    "sftp_archive_folder",
+                ),
+            },
+        ),
+        (
+            "Fair use and health",
+            {
+                "fields": (
+                    "rate_limit_per_second",
+                    "rate_limit_per_minute",
+                    "fair_use_per_hour",
+                    "fair_use_per_day",
+                    "fair_use_status",
+                    "circuit_threshold",
+                    "circuit_cooldown_seconds",
+                    "circuit_status",
+                    "auth_status",
+                )
+            },
+        ),
     )
+    inlines = [FairUseCrossingInline, SyncRunInline]
+    actions = ["test_connections", "sync_employees"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "fair_use_status", "circuit_status", "auth_status")
+
+    @admin.display(description="Calls this hour / day")
+    def fair_use_status(self, obj):
+        if not obj.pk:
+            return "-"
+        usage = services.fair_use_usage(connection=obj)
+        per_hour, per_day = obj.effective_fair_use
+        crossing = obj.fair_use_crossings.first()
+        last = (
+            f"; last crossing: {crossing.calls} calls in the {crossing.window} from {crossing.period_start:%Y-%m-%d %H:%M}"
+            if crossing
+            else ""
+        )
+        return f"{usage['hour']} / {per_hour} this hour, {usage['day']} / {per_day} today{last}"
+
+    @admin.display(description="Circuit breaker")
+    def circuit_status(self, obj):
+        text = obj.get_circuit_state_display()
+        if obj.circuit_failures:
+            text += f", {obj.circuit_failures} consecutive failure(s)"
+        if obj.circuit_opened_at:
+            text += f", since {obj.circuit_opened_at:%Y-%m-%d %H:%M:%S}"
+        return text
+
+    @admin.display(description="Authentication")
+    def auth_status(self, obj):
+        if obj.last_auth_error:
+            return f"Failing: {obj.last_auth_error}"
+        if obj.last_authenticated_at:
+            return f"Authenticated {obj.last_authenticated_at:%Y-%m-%d %H:%M}"
+        return "Never authenticated"
+
+    @admin.action(description="Test the connection (authenticate now)", permissions=["change"])
+    def test_connections(self, request, queryset):
+        for connection in queryset:
+            outcome = services.connection_test(connection=connection, acting_user=request.user)
+            level = messages.SUCCESS if outcome["ok"] else messages.ERROR
+            self.message_user(request, f"{connection}: {outcome['message']}", level)
+
+    @admin.action(description="Sync employees now", permissions=["change"])
+    def sync_employees(self, request, queryset):
+        from .tasks import enqueue_sync_run
+
+        for connection in queryset:
+            try:
+                run = services.sync_run_request(
+                    connection=connection,
+                    kind=SyncRun.Kind.EMPLOYEES,
+                    trigger=SyncRun.Trigger.ADMIN,
+                    acting_user=request.user,
+                )
+            except ApplicationError as exc:
+                self.message_user(request, f"{connection}: {exc.message}", messages.WARNING)
+                continue
+            transaction.on_commit(lambda run_id=run.pk: enqueue_sync_run(run_id))
+            self.message_user(request, f"{connection}: sync run #{run.pk} queued.", messages.SUCCESS)
 
     @admin.display(description="Webhook URL")
     def webhook_link(self, obj):
@@ -160,3 +304,110 @@ class ConnectionAdmin(CustomerScopedAdmin):
                 request, f"New webhook secret (copy it now, it will not be shown again): {secret}"
             )
         return redirect("admin:integrations_connection_change", pk)
+
+
+class _ReadOnlyLogAdmin(CustomerScopedAdmin):
+    """A log: shown and filtered, never added or edited by hand."""
+
+    customer_path = "connection__customer"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(_ReadOnlyLogAdmin):
+    list_display = (
+        "id",
+        "connection",
+        "kind",
+        "state",
+        "full",
+        "trigger",
+        "fetched",
+        "details_fetched",
+        "created",
+        "updated",
+        "unchanged",
+        "failed",
+        "started_at",
+        "finished_at",
+    )
+    list_filter = ("state", "kind", "trigger", "full", "connection__provider")
+    search_fields = ("id", "connection__name", "connection__customer__name", "message")
+    list_select_related = ("connection", "connection__customer")
+    autocomplete_fields = ("connection", "company", "requested_by")
+    readonly_fields = [f.name for f in SyncRun._meta.fields]
+    date_hierarchy = "created_at"
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(_ReadOnlyLogAdmin):
+    list_display = (
+        "id",
+        "connection",
+        "event_type",
+        "company_external_id",
+        "object_id",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "disagreement_flag",
+        "created_at",
+    )
+    list_filter = ("state", "object_kind", "connection__provider", "event_type")
+    search_fields = ("delivery_key", "object_id", "company_external_id", "connection__name")
+    list_select_related = ("connection", "connection__customer")
+    autocomplete_fields = ("connection",)
+    readonly_fields = [f.name for f in WebhookEvent._meta.fields]
+    actions = ["replay"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Disagrees with GET", boolean=True)
+    def disagreement_flag(self, obj):
+        return bool(obj.disagreement)
+
+    def has_replay_permission(self, request):
+        return request.user.has_perm("integrations.change_webhookevent")
+
+    @admin.action(description="Replay (process again)", permissions=["replay"])
+    def replay(self, request, queryset):
+        count = 0
+        for event in queryset:
+            services.webhook_event_replay(event=event, acting_user=request.user)
+            count += 1
+        self.message_user(request, f"{count} event(s) queued for processing again.", messages.SUCCESS)
+
+
+@admin.register(ApiCall)
+class ApiCallAdmin(_ReadOnlyLogAdmin):
+    list_display = (
+        "created_at",
+        "connection",
+        "method",
+        "uri",
+        "status_code",
+        "duration_ms",
+        "attempt",
+        "error",
+    )
+    list_filter = ("method", "status_code", "connection__provider")
+    search_fields = ("uri", "error", "connection__name")
+    list_select_related = ("connection", "connection__customer")
+    autocomplete_fields = ("connection", "sync_run", "webhook_event")
+    readonly_fields = [f.name for f in ApiCall._meta.fields]
+    date_hierarchy = "created_at"
+    show_full_result_count = False  # counting millions of log rows for the paginator is not worth it
+
+
+@admin.register(FairUseCrossing)
+class FairUseCrossingAdmin(_ReadOnlyLogAdmin):
+    list_display = ("connection", "window", "period_start", "calls", "threshold")
+    list_filter = ("window",)
+    search_fields = ("connection__name",)
+    list_select_related = ("connection", "connection__customer")
+    autocomplete_fields = ("connection",)
+    readonly_fields = [f.name for f in FairUseCrossing._meta.fields]

@@ -12,7 +12,7 @@ from apps.companies.selectors import companies_for, customers_visible_to
 from apps.core.api import ActionPermission, CustomerScopedMixin
 
 from . import services
-from .models import SECRET_FIELDS, Connection
+from .models import SECRET_FIELDS, ApiCall, Connection, SyncRun, WebhookEvent
 
 
 class ConnectionSerializer(serializers.ModelSerializer):
@@ -21,6 +21,10 @@ class ConnectionSerializer(serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, required=False, allow_blank=True)
     webhook_password = serializers.CharField(write_only=True, required=False, allow_blank=True)
     webhook_secret = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    sftp_password = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    sftp_private_key = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, trim_whitespace=False
+    )
     secrets_set = serializers.SerializerMethodField(
         help_text="Which secrets are set (their values are never shown)."
     )
@@ -54,12 +58,41 @@ class ConnectionSerializer(serializers.ModelSerializer):
             "webhook_allowed_ips",
             "rate_limit_per_second",
             "rate_limit_per_minute",
+            "fair_use_per_hour",
+            "fair_use_per_day",
+            "circuit_threshold",
+            "circuit_cooldown_seconds",
+            "circuit_state",
+            "circuit_failures",
+            "circuit_opened_at",
+            "last_authenticated_at",
+            "last_auth_error",
+            "webhook_digest_types",
+            "webhook_coalesce_seconds",
+            "sftp_host",
+            "sftp_port",
+            "sftp_username",
+            "sftp_password",
+            "sftp_private_key",
+            "sftp_host_key",
+            "sftp_folder",
+            "sftp_archive_folder",
             "secrets_set",
             "webhook_url",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "uuid", "created_at", "updated_at"]
+        read_only_fields = [
+            "id",
+            "uuid",
+            "circuit_state",
+            "circuit_failures",
+            "circuit_opened_at",
+            "last_authenticated_at",
+            "last_auth_error",
+            "created_at",
+            "updated_at",
+        ]
         extra_kwargs = {"slug": {"required": False}}
 
     def get_secrets_set(self, obj: Connection) -> dict[str, bool]:
@@ -80,6 +113,11 @@ class ConnectionSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(f"Unknown companies: {unknown}.")
         return companies
 
+    def validate_webhook_digest_types(self, value):
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise serializers.ValidationError("A list of event type names.")
+        return value
+
     def validate_webhook_allowed_ips(self, value):
         import ipaddress
 
@@ -91,6 +129,52 @@ class ConnectionSerializer(serializers.ModelSerializer):
             except ValueError as exc:
                 raise serializers.ValidationError(f"{item!r} is not an IP address or network.") from exc
         return value
+
+
+class SyncRequestSerializer(serializers.Serializer):
+    kind = serializers.CharField(default=SyncRun.Kind.EMPLOYEES)
+    full = serializers.BooleanField(default=False)
+    company_external_id = serializers.CharField(required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        external_id = attrs.pop("company_external_id", "")
+        if external_id:
+            company = self.context["connection"].companies.filter(external_id=external_id).first()
+            if company is None:
+                raise serializers.ValidationError(
+                    {"company_external_id": "Not one of this connection's companies."}
+                )
+            attrs["company"] = company
+        return attrs
+
+
+class SyncRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SyncRun
+        fields = [
+            "id",
+            "connection",
+            "kind",
+            "company",
+            "full",
+            "state",
+            "trigger",
+            "requested_by",
+            "fetched",
+            "details_fetched",
+            "created",
+            "updated",
+            "unchanged",
+            "failed",
+            "progress_done",
+            "progress_total",
+            "errors",
+            "message",
+            "started_at",
+            "finished_at",
+            "created_at",
+        ]
+        read_only_fields = fields
 
 
 class ConnectionViewSet(
@@ -105,7 +189,11 @@ class ConnectionViewSet(
     serializer_class = ConnectionSerializer
     filterset_fields = ["customer", "provider", "environment", "state", "slug"]
     permission_classes = [ActionPermission]
-    action_permissions = {"webhook_secret": ["integrations.change_connection"]}
+    action_permissions = {
+        "webhook_secret": ["integrations.change_connection"],
+        "test": ["integrations.view_connection"],
+        "sync": ["integrations.add_syncrun"],
+    }
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -128,3 +216,123 @@ class ConnectionViewSet(
             connection=self.get_object(), acting_user=request.user
         )
         return Response({"webhook_secret": secret})
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "ConnectionTest",
+            {
+                "ok": serializers.BooleanField(),
+                "message": serializers.CharField(),
+                "authenticated_at": serializers.DateTimeField(allow_null=True),
+            },
+        ),
+        description="Authenticate against the provider now and say how it went.",
+    )
+    @action(detail=True, methods=["post"])
+    def test(self, request, pk=None):
+        outcome = services.connection_test(connection=self.get_object(), acting_user=request.user)
+        return Response(outcome, status=200 if outcome["ok"] else 502)
+
+    @extend_schema(
+        request=SyncRequestSerializer,
+        responses={202: SyncRunSerializer},
+        description="Queue a sync of this connection (409 while one of the same kind is pending or running).",
+    )
+    @action(detail=True, methods=["post"])
+    def sync(self, request, pk=None):
+        from django.db import transaction
+
+        from .tasks import enqueue_sync_run
+
+        connection = self.get_object()
+        data = SyncRequestSerializer(data=request.data, context={"connection": connection})
+        data.is_valid(raise_exception=True)
+        run = services.sync_run_request(
+            connection=connection,
+            kind=data.validated_data["kind"],
+            full=data.validated_data["full"],
+            company=data.validated_data.get("company"),
+            trigger=SyncRun.Trigger.API,
+            acting_user=request.user,
+        )
+        transaction.on_commit(lambda: enqueue_sync_run(run.pk))
+        return Response(SyncRunSerializer(run).data, status=202)
+
+
+class SyncRunViewSet(
+    CustomerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    queryset = SyncRun.objects.select_related("connection")
+    serializer_class = SyncRunSerializer
+    customer_path = "connection__customer"
+    filterset_fields = ["connection", "state", "kind"]
+
+
+class WebhookEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookEvent
+        fields = [
+            "id",
+            "connection",
+            "delivery_key",
+            "event_type",
+            "object_kind",
+            "company_external_id",
+            "object_id",
+            "occurred_at",
+            "state",
+            "attempts",
+            "next_attempt_at",
+            "processed_at",
+            "last_error",
+            "disagreement",
+            "coalesced_into",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class WebhookEventViewSet(
+    CustomerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    queryset = WebhookEvent.objects.select_related("connection")
+    serializer_class = WebhookEventSerializer
+    customer_path = "connection__customer"
+    filterset_fields = ["connection", "state", "event_type", "company_external_id", "object_id"]
+    permission_classes = [ActionPermission]
+    action_permissions = {"replay": ["integrations.change_webhookevent"]}
+
+    @extend_schema(request=None, responses=WebhookEventSerializer, description="Process the event again.")
+    @action(detail=True, methods=["post"])
+    def replay(self, request, pk=None):
+        event = services.webhook_event_replay(event=self.get_object(), acting_user=request.user)
+        return Response(WebhookEventSerializer(event).data)
+
+
+class ApiCallSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiCall
+        fields = [
+            "id",
+            "connection",
+            "sync_run",
+            "webhook_event",
+            "method",
+            "uri",
+            "status_code",
+            "duration_ms",
+            "attempt",
+            "error",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ApiCallViewSet(
+    CustomerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    queryset = ApiCall.objects.all()
+    serializer_class = ApiCallSerializer
+    customer_path = "connection__customer"
+    filterset_fields = ["connection", "sync_run", "webhook_event", "status_code", "method"]

@@ -167,6 +167,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "state" field with their own choices: name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ChangeBatchStateEnum": "apps.employees.models.ChangeBatch.State",
+        "DownstreamActionStateEnum": "apps.employees.models.DownstreamAction.State",
+        "ConnectionStateEnum": "apps.integrations.models.Connection.State",
+        "SyncRunStateEnum": "apps.integrations.models.SyncRun.State",
+        "WebhookEventStateEnum": "apps.integrations.models.WebhookEvent.State",
+        "TicketStateEnum": "apps.support.models.State",
+    },
 }
 
 # --- Background work (django-q2) ------------------------------------------------------------------------

@@ -121,6 +121,13 @@ DECISIONS = [
     (None, T, frozenset(), frozenset(), {Transition.FIRST_SEEN}, False, True, Decision.NOTHING),
     (T, A, frozenset(), C1, {Transition.FRINGE, Transition.REHIRE}, False, True, Decision.NOTHING),
 ]
+FIRST_SEEN_ON_LEAVE = PersonChange(
+    L, A, frozenset(), C1, frozenset({Transition.RETURN_FROM_LEAVE}), False, False
+)
+
+
+def test_a_person_first_seen_on_leave_is_provisioned_on_return_not_restored():
+    assert lifecycle.decide(FIRST_SEEN_ON_LEAVE) == Decision.PROVISION
 
 
 @pytest.mark.parametrize(

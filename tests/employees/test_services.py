@@ -400,3 +400,10 @@ def test_apply_query_count_does_not_grow_with_rows(company, company_b, small_n, 
     small, large = scenario(company, small_n), scenario(company_b, large_n)
     assert small == large
     assert max(large) <= 40
+
+
+def test_first_seen_on_leave_then_returning_is_provisioned(apply):
+    apply([record("1001", "L", "2026-01-05")])
+    assert actions() == []
+    apply([record("1001", "A", "2026-03-01")])
+    assert actions() == [("provision", d("2026-03-01"), "pending")]

@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from apps.companies.models import Company, Customer
 from apps.core.errors import ApplicationError
 
-from .models import SECRET_FIELDS, Connection
+from ..models import SECRET_FIELDS, Connection
 
 EDITABLE_FIELDS = (
     "name",
@@ -32,6 +32,18 @@ EDITABLE_FIELDS = (
     "webhook_allowed_ips",
     "rate_limit_per_second",
     "rate_limit_per_minute",
+    "fair_use_per_hour",
+    "fair_use_per_day",
+    "circuit_threshold",
+    "circuit_cooldown_seconds",
+    "webhook_digest_types",
+    "webhook_coalesce_seconds",
+    "sftp_host",
+    "sftp_port",
+    "sftp_username",
+    "sftp_host_key",
+    "sftp_folder",
+    "sftp_archive_folder",
     *SECRET_FIELDS,
 )
 

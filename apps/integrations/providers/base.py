@@ -1,0 +1,181 @@
+"""What every provider adapter offers, so that syncs and the inbox never branch on the provider.
+
+A provider is a package ``providers/<name>/`` with ``client.py`` (HTTP through ``apps.integrations.http``),
+``webhooks.py`` (incoming payload -> ``HookEvent``) and ``records.py`` (provider JSON -> ``EmployeeRecord``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from django.core.cache import caches
+
+from apps.core import crypto
+from apps.employees.records import EmployeeRecord
+
+from ..errors import ProviderError
+from ..http import ProviderHTTP
+from ..models import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class ListedEmployee:
+    """One entry of a provider's employee list: the ID, what the list says of the status, maybe everything."""
+
+    employee_id: str
+    status_code: str = ""
+    status_type: str = ""
+    record: EmployeeRecord | None = None  # set when the list already carries every detail (Affinity)
+
+
+@dataclass(slots=True)
+class EmployeePage:
+    entries: list[ListedEmployee]
+    total: int | None = None  # the provider's total count, when it tells
+
+
+@dataclass(slots=True)
+class DetailResult:
+    records: list[EmployeeRecord] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # IDs the provider did not return (gone, or not visible)
+
+
+@dataclass(frozen=True, slots=True)
+class HookEvent:
+    """One event of an incoming webhook delivery, provider-neutral."""
+
+    delivery_key: str
+    event_type: str
+    object_kind: str  # "employee", "payroll", ...
+    company_external_id: str
+    object_id: str
+    occurred_at: dt.datetime | None = None
+    payload: dict = field(default_factory=dict)
+    implied_status_type: str = ""  # what the hook claims ("terminated"...), checked against the GET
+
+
+def body_delivery_key(body: bytes, timestamp: str = "") -> str:
+    """Delivery key of an event without a provider event id: a hash of the raw body and its timestamp."""
+    return "sha256:" + hashlib.sha256(timestamp.encode() + b"." + body).hexdigest()
+
+
+def parse_date(value) -> dt.date | None:
+    """Accept ``2021-03-01``, ``2021-03-01T00:00:00`` (Paylocity), ``03/01/2021``; blank -> None."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    try:
+        return dt.datetime.strptime(text, "%m/%d/%Y").date()
+    except ValueError:
+        return None
+
+
+def parse_datetime(value) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def json_body(response, what: str):
+    """Decode a JSON response or raise a ProviderError that retrying may fix (a truncated body)."""
+    try:
+        return response.json()
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise ProviderError(
+            f"{what}: the provider sent malformed JSON", status_code=response.status_code
+        ) from exc
+
+
+MEMO_SECONDS = 60.0
+
+
+class TokenCache:
+    """Access tokens / sessions in the shared cache (all worker processes), encrypted, keyed by credentials.
+
+    Keyed by a hash of base URL + credentials, so changing the secret starts a new token at once.
+    """
+
+    # This process's copy (key -> (token, expires at monotonic)), so a sync does not read the shared cache
+    # and decrypt the token for every one of its thousands of calls.
+    _memo: ClassVar[dict[str, tuple[str, float]]] = {}
+
+    def __init__(self, connection: Connection, *parts: str):
+        fingerprint = hashlib.sha256("\x1f".join((connection.base_url, *parts)).encode()).hexdigest()[:24]
+        self.key = f"hub:provider-token:{connection.pk}:{fingerprint}"
+
+    def get(self) -> str | None:
+        memo = self._memo.get(self.key)
+        if memo and memo[1] > time.monotonic():
+            return memo[0]
+        stored = caches["shared"].get(self.key)
+        if not stored:
+            return None
+        try:
+            token = crypto.decrypt(stored)
+        except crypto.DecryptionError:
+            return None
+        # The shared entry's remaining life is unknown here: trust the copy for a short while only.
+        self._memo[self.key] = (token, time.monotonic() + MEMO_SECONDS)
+        return token
+
+    def set(self, token: str, ttl_seconds: float) -> None:
+        caches["shared"].set(self.key, crypto.encrypt(token), timeout=max(1, int(ttl_seconds)))
+        self._memo[self.key] = (token, time.monotonic() + min(ttl_seconds, MEMO_SECONDS))
+
+    def clear(self) -> None:
+        self._memo.pop(self.key, None)
+        caches["shared"].delete(self.key)
+
+
+class ProviderClient(ABC):
+    """The interface of every provider client (subclasses implement it over ``self.http``)."""
+
+    provider: str = ""
+    detail_batch_size: int = 1  # how many IDs one detail call takes
+    list_has_status: bool = False  # the list tells each employee's status code (Paylocity)
+    list_has_details: bool = False  # the list carries every detail (Affinity): no detail calls at all
+
+    def __init__(self, connection: Connection, http: ProviderHTTP | None = None):
+        self.connection = connection
+        self.http = http or ProviderHTTP(connection)
+        self.base = connection.base_url.rstrip("/")
+
+    @abstractmethod
+    def authenticate(self) -> None:
+        """Obtain a fresh token / session now (the connection test); raise AuthenticationError if refused."""
+
+    @abstractmethod
+    def list_employees(
+        self, company_external_id: str, *, page_size: int | None = None
+    ) -> Iterator[EmployeePage]:
+        """Yield the company's employee list page by page."""
+
+    @abstractmethod
+    def get_employees(self, company_external_id: str, employee_ids: list[str]) -> DetailResult:
+        """Fetch the details of up to ``detail_batch_size`` employees."""
+
+    def get_employee(self, company_external_id: str, employee_id: str) -> EmployeeRecord | None:
+        """GET one employee; None when the provider says it does not exist."""
+        result = self.get_employees(company_external_id, [employee_id])
+        return result.records[0] if result.records else None

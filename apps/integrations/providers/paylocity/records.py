@@ -1,0 +1,69 @@
+"""Paylocity WebLink JSON -> provider-neutral records. Nothing else reads Paylocity's JSON."""
+
+from __future__ import annotations
+
+from apps.employees.records import EmployeeRecord
+
+from ..base import ListedEmployee, parse_date, text
+
+# What the hook's event type claims about the employee's status (checked against the GET).
+HOOK_IMPLIED_STATUS = {
+    "Termination": "terminated",
+    "employee.terminated": "terminated",
+    "NewHire": "active",
+    "employee.created": "active",
+}
+# Paylocity status type letters -> our words (diagnostics only; the mapping of codes decides).
+STATUS_TYPE_WORDS = {"A": "active", "L": "leave", "T": "terminated"}
+
+
+def listed_employee(item: dict) -> ListedEmployee:
+    """One entry of ``GET .../employees`` (ID, status code and status type code only)."""
+    return ListedEmployee(
+        employee_id=text(item.get("employeeId")),
+        status_code=text(item.get("statusCode")).upper(),
+        status_type=text(item.get("statusTypeCode")).upper(),
+    )
+
+
+def employee_record(company_id: str, body: dict) -> EmployeeRecord:
+    """The detail of ``GET .../employees/{employeeId}`` as an EmployeeRecord."""
+    status = body.get("status") or {}
+    position = body.get("departmentPosition") or {}
+    benefits = body.get("benefitSetup") or {}
+    work = body.get("workAddress") or {}
+    status_type = text(status.get("statusType")).upper()
+    return EmployeeRecord(
+        company_external_id=text(body.get("companyId")) or company_id,
+        employee_id=text(body.get("employeeId")),
+        status_code=text(status.get("employeeStatus")).upper(),
+        status_effective_date=parse_date(status.get("effectiveDate")),
+        first_name=text(body.get("firstName")),
+        last_name=text(body.get("lastName")),
+        work_email=text(work.get("emailAddress")) or text(body.get("workEmail")),
+        national_id=text(body.get("ssn")),
+        birth_date=parse_date(body.get("birthDate")),
+        employment_type=text(position.get("employeeType")).upper(),
+        benefit_class=text(benefits.get("benefitClass")),
+        pay_group=text(position.get("payGroup")) or text(body.get("payGroup")),
+        change_reason=text(status.get("changeReason")),
+        hire_date=parse_date(status.get("hireDate")),
+        rehire_date=parse_date(status.get("reHireDate")),
+        termination_date=parse_date(status.get("terminationDate")),
+        provider_status_type=STATUS_TYPE_WORDS.get(status_type, status_type.lower()),
+        extra={"jobTitle": text(position.get("jobTitle"))} if position.get("jobTitle") else {},
+    )
+
+
+def error_message(body) -> str:
+    """Paylocity error bodies are JSON arrays of ``{field, message}``."""
+    if isinstance(body, list):
+        parts = [
+            f"{text(e.get('field'))}: {text(e.get('message'))}".strip(": ")
+            for e in body
+            if isinstance(e, dict)
+        ]
+        return "; ".join(p for p in parts if p) or "error"
+    if isinstance(body, dict):
+        return text(body.get("message") or body.get("error_description") or body.get("error")) or "error"
+    return "error"

@@ -1,0 +1,94 @@
+"""Connection health: authentication results, the circuit breaker opening, the connection test.
+
+Each problem the hub can see by itself becomes an automatic support ticket (deduplicated by key), raised
+after the transaction commits so a rollback never leaves a ticket about something that did not happen.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..errors import ProviderError
+from ..models import Connection
+
+logger = logging.getLogger(__name__)
+
+
+def ticket_raise(*, key: str, category: str, customer, title: str, actual_result: str = "", **kwargs) -> None:
+    """Raise (or re-open) an automatic support ticket once the current transaction commits.
+
+    ``robust``: a ticket that cannot be raised is logged, never allowed to fail the sync or webhook that
+    noticed the problem.
+    """
+
+    def raise_it() -> None:
+        from apps.support.services import ticket_raise_automatic
+
+        ticket_raise_automatic(
+            key=key, category=category, customer=customer, title=title, actual_result=actual_result, **kwargs
+        )
+
+    transaction.on_commit(raise_it, robust=True)
+
+
+@transaction.atomic
+def connection_auth_succeeded(*, connection: Connection) -> None:
+    """Record that the provider accepted our credentials just now."""
+    now = timezone.now()
+    Connection.objects.filter(pk=connection.pk).update(last_authenticated_at=now, last_auth_error="")
+    connection.last_authenticated_at, connection.last_auth_error = now, ""
+
+
+@transaction.atomic
+def connection_auth_failed(*, connection: Connection, message: str) -> None:
+    """Record a refused authentication and raise a connection ticket (one per connection until resolved)."""
+    Connection.objects.filter(pk=connection.pk).update(last_auth_error=message[:300])
+    connection.last_auth_error = message[:300]
+    ticket_raise(
+        key=f"connection-auth:{connection.pk}",
+        category="connection",
+        customer=connection.customer,
+        title=f"{connection.name}: the provider refused our credentials",
+        actual_result=message,
+        expected_result="The provider accepts the connection's credentials.",
+        companies=list(connection.companies.all()),
+        connection=connection,
+    )
+
+
+@transaction.atomic
+def connection_circuit_opened(*, connection: Connection, reason: str) -> None:
+    """The circuit breaker opened: calls stop for the cool-down; tell support."""
+    logger.warning("circuit opened for connection %s: %s", connection.pk, reason)
+    ticket_raise(
+        key=f"circuit-open:{connection.pk}",
+        category="connection",
+        customer=connection.customer,
+        title=f"{connection.name}: provider calls keep failing (circuit open)",
+        actual_result=(
+            f"{connection.circuit_threshold} consecutive requests failed (last: {reason}); calls pause for "
+            f"{connection.circuit_cooldown_seconds}s between probes."
+        ),
+        expected_result="Provider requests succeed.",
+        companies=list(connection.companies.all()),
+        connection=connection,
+    )
+
+
+def connection_test(*, connection: Connection, acting_user=None) -> dict:
+    """Authenticate against the provider now; return what happened (ProviderError if it failed).
+
+    Not atomic on purpose: it calls the network, and the authentication bookkeeping commits on its own.
+    """
+    from ..providers import client_for
+
+    client = client_for(connection)
+    try:
+        client.authenticate()
+    except ProviderError as exc:
+        return {"ok": False, "message": str(exc), "authenticated_at": None}
+    connection.refresh_from_db(fields=["last_authenticated_at"])
+    return {"ok": True, "message": "Authenticated.", "authenticated_at": connection.last_authenticated_at}

@@ -1,0 +1,354 @@
+"""The webhook inbox: store verified events (idempotently), process them (GET first), retry, die, replay.
+
+Why rows and not just tasks: the row is written before the provider gets its 2xx, and a sweeper
+re-enqueues every row that is due or whose worker died, so no broker (Redis included) can lose an event.
+Processing is claimed with a conditional update and the apply is idempotent, so a second delivery of the
+same task does nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.companies.models import Company
+from apps.employees.records import Source
+
+from ..errors import ProviderError
+from ..http import call_context
+from ..models import Connection, WebhookEvent
+from ..providers.base import HookEvent
+from .health import ticket_raise
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6  # then the event is dead and waits for a replay
+RETRY_BASE = dt.timedelta(seconds=30)  # 30 s, 1 min, 2 min, 4 min, 8 min between attempts
+RETRY_CAP = dt.timedelta(hours=1)
+SWEEP_GRACE = dt.timedelta(seconds=60)  # an event not processed this long after arrival is swept again
+SWEEP_BATCH = 500
+
+Handler = Callable[[WebhookEvent], None]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def register_webhook_handler(object_kind: str) -> Callable[[Handler], Handler]:
+    """Register the processor of one kind of event object ("employee", "payroll", ...)."""
+
+    def decorator(func: Handler) -> Handler:
+        _HANDLERS[object_kind] = func
+        return func
+
+    return decorator
+
+
+def _handlers() -> dict[str, Handler]:
+    from .syncs import sync_kinds
+
+    sync_kinds()  # imports every app's tasks module, where handlers register too
+    return _HANDLERS
+
+
+class Ignore(Exception):
+    """The event is valid but not ours to act on (unknown company, not digested); ``reason`` says why."""
+
+
+def lease_seconds() -> float:
+    """How long a worker holds an event: a little past the task timeout, and before the broker's retry.
+
+    django-q2 stops a task after ``timeout`` and offers it again after ``retry``; the lease ends between the
+    two, so the re-offered task can claim the row of a worker that died. (The sweeper is the fallback.)
+    """
+    timeout = float(settings.Q_CLUSTER.get("timeout", 600))
+    retry = float(settings.Q_CLUSTER.get("retry", timeout + 10))
+    return timeout + max(0.0, min(5.0, (retry - timeout) / 2))
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    return min(RETRY_CAP, RETRY_BASE * (2 ** max(0, attempts - 1)))
+
+
+# --- store --------------------------------------------------------------------------------------------------
+
+
+def webhook_events_enqueue(event_ids: list[int]) -> None:
+    """Queue processing of stored events (used by the webhook view once its response is out)."""
+    _enqueue(event_ids)
+
+
+def _enqueue(event_ids: list[int]) -> None:
+    from django_q.tasks import async_task
+
+    for event_id in event_ids:
+        async_task("apps.integrations.tasks.webhook_event_task", event_id, group="webhooks")
+
+
+def digested(connection: Connection, event: HookEvent) -> bool:
+    """Whether the connection digests this event type (an empty list digests every event)."""
+    types = [t.strip().lower() for t in (connection.webhook_digest_types or []) if str(t).strip()]
+    return not types or event.event_type.lower() in types or event.event_type.split(".")[-1].lower() in types
+
+
+@transaction.atomic
+def webhook_events_store(
+    *,
+    connection: Connection,
+    events: list[HookEvent],
+    now: dt.datetime | None = None,
+    defer_enqueue: list[int] | None = None,
+) -> list[tuple[WebhookEvent, bool]]:
+    """Store verified events; a duplicate delivery key is a no-op. Return ``(event, created)`` pairs.
+
+    New digested events are enqueued once the transaction commits (at once, or after the connection's
+    coalescing window through the sweeper); events of types the connection does not digest are stored as
+    ignored, for the record. A caller that passes ``defer_enqueue`` gets the IDs to enqueue in that list
+    instead (the webhook view enqueues after its response is sent; the sweeper covers a crash in between).
+    """
+    now = now or timezone.now()
+    window = dt.timedelta(seconds=connection.webhook_coalesce_seconds)
+    stored: list[tuple[WebhookEvent, bool]] = []
+    enqueue: list[int] = []
+    for hook in events:
+        take = digested(connection, hook)
+        row = WebhookEvent(
+            connection=connection,
+            delivery_key=hook.delivery_key[:200],
+            event_type=hook.event_type[:100],
+            object_kind=hook.object_kind[:40],
+            company_external_id=hook.company_external_id[:64],
+            object_id=hook.object_id[:64],
+            occurred_at=hook.occurred_at,
+            payload=hook.payload,
+            state=WebhookEvent.State.PENDING if take else WebhookEvent.State.IGNORED,
+            next_attempt_at=(now + (window or SWEEP_GRACE)) if take else None,
+            last_error="" if take else "Event type not digested by this connection.",
+        )
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:
+            existing = WebhookEvent.objects.get(connection=connection, delivery_key=row.delivery_key)
+            stored.append((existing, False))
+            continue
+        stored.append((row, True))
+        if take and not window and connection.state != Connection.State.PAUSED:
+            enqueue.append(row.pk)
+    if defer_enqueue is not None:
+        defer_enqueue.extend(enqueue)
+    elif enqueue:
+        transaction.on_commit(lambda: _enqueue(enqueue))
+    return stored
+
+
+# --- process ------------------------------------------------------------------------------------------------
+
+
+def _claim(event_id: int, now: dt.datetime) -> bool:
+    claimable = Q(state__in=[WebhookEvent.State.PENDING, WebhookEvent.State.FAILED]) | Q(
+        state=WebhookEvent.State.PROCESSING, locked_until__lt=now
+    )
+    return bool(
+        WebhookEvent.objects.filter(claimable, pk=event_id).update(
+            state=WebhookEvent.State.PROCESSING,
+            locked_until=now + dt.timedelta(seconds=lease_seconds()),
+            attempts=F("attempts") + 1,
+        )
+    )
+
+
+def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
+    """Process one event if it can be claimed; return it (None: gone, done, or another worker has it).
+
+    Not one transaction: the provider GET happens between the claim and the apply.
+    """
+    now = timezone.now()
+    if not _claim(event_id, now):
+        return None
+    event = WebhookEvent.objects.select_related("connection__customer").get(pk=event_id)
+    handler = _handlers().get(event.object_kind)
+    try:
+        if handler is None:
+            raise Ignore(f"No processor for {event.object_kind or 'unknown'} events.")
+        with call_context(webhook_event=event):
+            handler(event)
+    except Ignore as verdict:
+        _finish(event, WebhookEvent.State.IGNORED, error=str(verdict))
+    except ProviderError as exc:
+        _failed(event, str(exc), permanent=exc.permanent)
+    except Exception as exc:
+        logger.exception("webhook event %s failed", event.pk)
+        _failed(event, f"{type(exc).__name__}: {exc}", permanent=False)
+    else:
+        _finish(event, WebhookEvent.State.PROCESSED)
+    return event
+
+
+@transaction.atomic
+def _finish(event: WebhookEvent, state: str, *, error: str = "") -> None:
+    event.state = state
+    event.processed_at = timezone.now()
+    event.locked_until = None
+    event.next_attempt_at = None
+    event.last_error = (error or "")[:500]
+    event.save(
+        update_fields=[
+            "state",
+            "processed_at",
+            "locked_until",
+            "next_attempt_at",
+            "last_error",
+            "disagreement",
+            "updated_at",
+        ]
+    )
+
+
+@transaction.atomic
+def _failed(event: WebhookEvent, message: str, *, permanent: bool) -> None:
+    dead = permanent or event.attempts >= MAX_ATTEMPTS
+    event.state = WebhookEvent.State.DEAD if dead else WebhookEvent.State.FAILED
+    event.last_error = message[:500]
+    event.locked_until = None
+    event.next_attempt_at = None if dead else timezone.now() + retry_delay(event.attempts)
+    event.save(update_fields=["state", "last_error", "locked_until", "next_attempt_at", "updated_at"])
+    if dead:
+        connection = event.connection
+        ticket_raise(
+            key=f"webhook-dead:{connection.pk}",
+            category="webhook",
+            customer=connection.customer,
+            title=f"{connection.name}: webhook events could not be processed",
+            actual_result=f"Event {event.pk} ({event.event_type}) is dead after {event.attempts} attempt(s): {message}",
+            expected_result="Every verified webhook event is processed; dead events can be replayed.",
+            companies=list(connection.companies.filter(external_id=event.company_external_id)),
+            evidence=[event],
+            connection=connection,
+        )
+
+
+def _coalesce(event: WebhookEvent) -> int:
+    """Fold the other waiting events of the same employee into this one: its GET answers them all."""
+    return (
+        WebhookEvent.objects.filter(
+            connection_id=event.connection_id,
+            company_external_id=event.company_external_id,
+            object_id=event.object_id,
+            object_kind=event.object_kind,
+            state__in=[WebhookEvent.State.PENDING, WebhookEvent.State.FAILED],
+        )
+        .exclude(pk=event.pk)
+        .update(
+            state=WebhookEvent.State.COALESCED,
+            coalesced_into=event,
+            processed_at=timezone.now(),
+            next_attempt_at=None,
+        )
+    )
+
+
+@register_webhook_handler("employee")
+def process_employee_event(event: WebhookEvent) -> None:
+    """GET the employee named by the hook, apply what the provider says, record any disagreement (seed 000)."""
+    from apps.employees.models import Employee
+    from apps.employees.services import employee_records_apply
+
+    from ..providers import client_for
+
+    connection = event.connection
+    company = Company.objects.filter(connections=connection, external_id=event.company_external_id).first()
+    if company is None:
+        raise Ignore(f"Company {event.company_external_id} is not one of {connection.name}'s companies.")
+    _coalesce(event)
+    record = client_for(connection).get_employee(company.external_id, event.object_id)
+    if record is None:
+        event.disagreement = f"The hook named employee {event.object_id}; the provider's GET does not find it. Nothing changed."
+        _raise_mismatch(event, company, None)
+        return
+    result = employee_records_apply(
+        company=company, records=[record], source=Source.WEBHOOK, webhook_event=event
+    )
+    if result.rejected:
+        raise ProviderError(f"The provider's record was refused: {result.rejected[0].reason}", permanent=True)
+    claimed = _implied(event)
+    if claimed:
+        employee = Employee.objects.filter(company=company, employee_id=record.employee_id).first()
+        actual = (employee.status_type if employee else "") or record.provider_status_type
+        if actual and actual != claimed:
+            event.disagreement = (
+                f"The hook ({event.event_type}) implies {claimed}; the provider's GET shows "
+                f"{record.status_code} ({actual})."
+            )
+            _raise_mismatch(event, company, employee)
+
+
+def _raise_mismatch(event: WebhookEvent, company: Company, employee) -> None:
+    """Open (or re-open) the support ticket for a hook the confirming GET contradicted, after commit."""
+
+    def raise_it() -> None:
+        from apps.support.services import ticket_raise_for_webhook_mismatch
+
+        ticket_raise_for_webhook_mismatch(
+            company=company,
+            employee_id=event.object_id,
+            detail=event.disagreement,
+            webhook_event=event,
+            employee=employee,
+            connection=event.connection,
+        )
+
+    transaction.on_commit(raise_it, robust=True)
+
+
+def _implied(event: WebhookEvent) -> str:
+    from ..providers import webhooks_for
+
+    implied = getattr(webhooks_for(event.connection.provider), "HOOK_IMPLIED_STATUS", {})
+    return implied.get(event.event_type, "")
+
+
+# --- sweep / replay -----------------------------------------------------------------------------------------
+
+
+def webhook_events_due(*, now: dt.datetime | None = None, limit: int = SWEEP_BATCH) -> list[int]:
+    """IDs of events the sweeper should enqueue: due (retry time or coalescing window passed) or abandoned."""
+    now = now or timezone.now()
+    due = Q(state__in=[WebhookEvent.State.PENDING, WebhookEvent.State.FAILED], next_attempt_at__lte=now) | Q(
+        state=WebhookEvent.State.PROCESSING, locked_until__lt=now
+    )
+    return list(
+        WebhookEvent.objects.filter(due)
+        .exclude(connection__state=Connection.State.PAUSED)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def webhook_events_sweep(*, now: dt.datetime | None = None) -> int:
+    """Enqueue every due or abandoned event; return how many."""
+    ids = webhook_events_due(now=now)
+    _enqueue(ids)
+    return len(ids)
+
+
+@transaction.atomic
+def webhook_event_replay(*, event: WebhookEvent, acting_user=None) -> WebhookEvent:
+    """Process an event again from the start (dead, ignored, or already processed ones alike)."""
+    WebhookEvent.objects.filter(pk=event.pk).exclude(state=WebhookEvent.State.PROCESSING).update(
+        state=WebhookEvent.State.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now() + SWEEP_GRACE,
+        locked_until=None,
+        last_error="",
+        disagreement="",
+        coalesced_into=None,
+    )
+    event.refresh_from_db()
+    if event.state == WebhookEvent.State.PENDING:
+        transaction.on_commit(lambda: _enqueue([event.pk]))
+    return event

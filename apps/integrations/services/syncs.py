@@ -1,0 +1,424 @@
+"""Sync runs: request (the claim), execute (fetch pages, apply in batches), reap runs whose worker died.
+
+The claim is a partial unique constraint (one pending or running run per connection and kind), so a second
+request or a second worker cannot start the same sync. A run only ever changes employees through
+``employee_records_apply`` with records the provider returned; nothing is inferred from absence, so a failed
+or partial run leaves every employee it did not see exactly as it was.
+
+Kinds are a registry: ``register_sync_kind("payroll-ongoing")`` on a function ``(run, context) -> None``
+adds one (the payroll app registers its kinds from its ``tasks`` module).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+import importlib.util
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.companies.models import Company
+from apps.core.errors import ApplicationError
+from apps.employees.records import ApplyResult, EmployeeRecord, Source
+
+from ..errors import ProviderError
+from ..http import call_context
+from ..models import Connection, SyncRun
+
+logger = logging.getLogger(__name__)
+
+DETAILS_MAX_AGE = dt.timedelta(days=7)  # every employee's details are fetched at least this often
+ROLLING_SLICES = 7  # one slice of the employees is refreshed each day
+STALE_RUN_AFTER = dt.timedelta(minutes=30)  # a running run without a heartbeat this long lost its worker
+PENDING_LOST_AFTER = dt.timedelta(minutes=5)  # a pending run not started by then is enqueued again
+MAX_ERRORS_KEPT = 100
+
+
+class SyncConflict(ApplicationError):
+    status_code = 409
+
+
+ProgressCallback = Callable[[SyncRun], None]
+
+
+@dataclass
+class SyncContext:
+    """What a kind's function gets besides the run: a progress callback and client options."""
+
+    on_progress: ProgressCallback | None = None
+    page_size: int | None = None
+    http_options: dict = field(default_factory=dict)
+
+
+SyncKind = Callable[[SyncRun, SyncContext], None]
+_KINDS: dict[str, SyncKind] = {}
+
+
+def register_sync_kind(kind: str) -> Callable[[SyncKind], SyncKind]:
+    """Register the function that runs syncs of ``kind``."""
+
+    def decorator(func: SyncKind) -> SyncKind:
+        _KINDS[kind] = func
+        return func
+
+    return decorator
+
+
+def sync_kinds() -> dict[str, SyncKind]:
+    """Every registered kind (importing each app's ``tasks`` module first, where kinds register)."""
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if config.name.startswith("apps.") and importlib.util.find_spec(f"{config.name}.tasks"):
+            importlib.import_module(f"{config.name}.tasks")
+    return dict(_KINDS)
+
+
+# --- request / claim ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sync_run_request(
+    *,
+    connection: Connection,
+    kind: str = SyncRun.Kind.EMPLOYEES,
+    full: bool = False,
+    company: Company | None = None,
+    trigger: str = SyncRun.Trigger.API,
+    acting_user=None,
+) -> SyncRun:
+    """Create a pending run: the claim. Refuse (409) while another of the same kind is pending or running."""
+    if kind not in sync_kinds():
+        raise ApplicationError(
+            f"Unknown sync kind {kind!r}; known: {', '.join(sorted(sync_kinds()))}.", extra={"field": "kind"}
+        )
+    if connection.state == Connection.State.PAUSED:
+        raise ApplicationError(f"{connection.name} is paused: resume it before syncing.")
+    if company is not None and not connection.companies.filter(pk=company.pk).exists():
+        raise ApplicationError(f"Company {company.external_id} is not one of {connection.name}'s companies.")
+    run = SyncRun(
+        connection=connection,
+        kind=kind,
+        full=full,
+        company=company,
+        trigger=trigger,
+        requested_by=acting_user if getattr(acting_user, "pk", None) else None,
+    )
+    run.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            run.save()
+    except IntegrityError as exc:
+        active = SyncRun.objects.filter(
+            connection=connection, kind=kind, state__in=SyncRun.ACTIVE_STATES
+        ).first()
+        raise SyncConflict(
+            f"A {kind} sync of {connection.name} is already {active.state if active else 'running'}"
+            + (f" (run #{active.pk})." if active else "."),
+            extra={"sync_run": active.pk if active else None},
+        ) from exc
+    return run
+
+
+def _claim(run_id: int) -> SyncRun | None:
+    now = timezone.now()
+    won = SyncRun.objects.filter(pk=run_id, state=SyncRun.State.PENDING).update(
+        state=SyncRun.State.RUNNING, started_at=now, heartbeat_at=now
+    )
+    return SyncRun.objects.select_related("connection", "company").get(pk=run_id) if won else None
+
+
+# --- execute ------------------------------------------------------------------------------------------------
+
+
+def sync_run_execute(*, run_id: int, context: SyncContext | None = None) -> SyncRun | None:
+    """Run a pending sync to its end; return it, or None if it is gone or another worker has it.
+
+    Not one transaction: each page commits on its own (``employee_records_apply`` is atomic), so a long
+    sync never holds locks and its progress is visible. Safe to call twice: only the claim's winner runs.
+    """
+    if not SyncRun.objects.filter(pk=run_id).exists():
+        return None
+    run = _claim(run_id)
+    if run is None:
+        return None
+    context = context or SyncContext()
+    func = sync_kinds().get(run.kind)
+    try:
+        if func is None:
+            raise ApplicationError(f"No sync is registered for kind {run.kind!r}.")
+        with call_context(sync_run=run):
+            func(run, context)
+    except (ProviderError, ApplicationError) as exc:
+        _finish(run, SyncRun.State.FAILED, str(exc))
+    except Exception as exc:
+        logger.exception("sync run %s crashed", run.pk)
+        _finish(run, SyncRun.State.FAILED, f"Unexpected error: {type(exc).__name__}: {exc}")
+        raise
+    else:
+        state = SyncRun.State.PARTIAL if run.failed else SyncRun.State.SUCCEEDED
+        _finish(run, state, run.message or _summary(run))
+    _after_run(run)
+    return run
+
+
+def _summary(run: SyncRun) -> str:
+    return (
+        f"{run.fetched} listed, {run.details_fetched} detailed: {run.created} created, {run.updated} updated, "
+        f"{run.unchanged} unchanged, {run.failed} failed."
+    )
+
+
+@transaction.atomic
+def _finish(run: SyncRun, state: str, message: str) -> None:
+    run.state = state
+    run.message = message[:500]
+    run.finished_at = timezone.now()
+    if state == SyncRun.State.FAILED:
+        run.errors = [*run.errors, {"error": message[:500]}][-MAX_ERRORS_KEPT:]
+    run.save(
+        update_fields=[
+            "state",
+            "message",
+            "finished_at",
+            "errors",
+            "fetched",
+            "details_fetched",
+            "created",
+            "updated",
+            "unchanged",
+            "failed",
+            "progress_done",
+            "progress_total",
+            "updated_at",
+        ]
+    )
+
+
+def _after_run(run: SyncRun) -> None:
+    from .fair_use import fair_use_check
+
+    fair_use_check(connection=run.connection)
+
+
+def _save_progress(run: SyncRun, context: SyncContext) -> None:
+    run.heartbeat_at = timezone.now()
+    SyncRun.objects.filter(pk=run.pk).update(
+        fetched=run.fetched,
+        details_fetched=run.details_fetched,
+        created=run.created,
+        updated=run.updated,
+        unchanged=run.unchanged,
+        failed=run.failed,
+        progress_done=run.progress_done,
+        progress_total=run.progress_total,
+        errors=run.errors,
+        heartbeat_at=run.heartbeat_at,
+    )
+    if context.on_progress:
+        context.on_progress(run)
+
+
+def _add_error(run: SyncRun, **entry) -> None:
+    if len(run.errors) < MAX_ERRORS_KEPT:
+        run.errors = [*run.errors, entry]
+
+
+def _count(run: SyncRun, result: ApplyResult) -> None:
+    run.created += result.created
+    run.updated += result.updated
+    run.unchanged += result.unchanged
+    run.failed += result.failed
+    for rejection in result.rejected:
+        _add_error(run, employee_id=rejection.employee_id, error=rejection.reason)
+
+
+# --- the employees kind -------------------------------------------------------------------------------------
+
+
+def rolling_slice(company_id: int, employee_id: str) -> int:
+    """Which day of the week's rolling refresh an employee belongs to (stable across runs and processes)."""
+    digest = hashlib.sha1(f"{company_id}:{employee_id}".encode(), usedforsecurity=False).hexdigest()
+    return int(digest[:8], 16) % ROLLING_SLICES
+
+
+def needs_details(
+    *,
+    company_id: int,
+    employee_id: str,
+    listed_code: str,
+    known: tuple[str, dt.datetime | None] | None,
+    now: dt.datetime,
+    list_has_status: bool,
+) -> bool:
+    """Decide whether a routine sync fetches this employee's details.
+
+    Yes for: an employee we do not have; a status code the list shows differently from ours; details never
+    fetched or older than a week; today's rolling slice (details older than a day). Without a status in the
+    list (PrismHR), every employee (its detail calls take 20 IDs each).
+    """
+    if not list_has_status or known is None:
+        return True
+    code, refreshed_at = known
+    if (code or "").upper() != (listed_code or "").upper():
+        return True
+    if refreshed_at is None or now - refreshed_at >= DETAILS_MAX_AGE:
+        return True
+    today = now.date().toordinal() % ROLLING_SLICES
+    return rolling_slice(company_id, employee_id) == today and now - refreshed_at >= dt.timedelta(days=1)
+
+
+@register_sync_kind(SyncRun.Kind.EMPLOYEES)
+def sync_employees(run: SyncRun, context: SyncContext) -> None:
+    """Fetch every company's employee list page by page; fetch details where needed; apply each page."""
+    from apps.employees.services import change_batch
+
+    from ..providers import client_for
+
+    connection = run.connection
+    companies = [run.company] if run.company else list(connection.companies.filter(active=True))
+    if not companies:
+        raise ApplicationError(f"{connection.name} has no companies to sync.")
+    client = client_for(connection, **context.http_options)
+    totals: dict[int, int] = {}
+    # The whole run is one cause for the mass-change safeguard: removals spread over many pages still add up.
+    with change_batch(customer=connection.customer, cause=f"sync run {run.pk} ({connection.slug})") as batch:
+        for company in companies:
+            _sync_company(run, context, client, company, batch, totals)
+
+
+def _sync_company(
+    run: SyncRun, context: SyncContext, client, company: Company, batch, totals: dict[int, int]
+) -> None:
+    """One company of a sync run: page through its list, fetch the details it needs, apply each page."""
+    from apps.employees.selectors import employee_status_index
+    from apps.employees.services import employee_records_apply, employees_mark_seen
+
+    index = employee_status_index(company=company)
+    now = timezone.now()
+    for page in client.list_employees(company.external_id, page_size=context.page_size):
+        run.fetched += len(page.entries)
+        if page.total is not None:
+            totals[company.pk] = page.total
+        if client.list_has_details:
+            records = [e.record for e in page.entries if e.record is not None]
+        else:
+            wanted = [
+                e.employee_id
+                for e in page.entries
+                if run.full
+                or needs_details(
+                    company_id=company.pk,
+                    employee_id=e.employee_id,
+                    listed_code=e.status_code,
+                    known=index.get(e.employee_id),
+                    now=now,
+                    list_has_status=client.list_has_status,
+                )
+            ]
+            run.unchanged += len(page.entries) - len(wanted)
+            # Listed but not detailed this time: seen, and nothing else about them changes.
+            employees_mark_seen(
+                company=company, employee_ids=sorted({e.employee_id for e in page.entries} - set(wanted))
+            )
+            records = _fetch_details(run, client, company, wanted)
+        if records:
+            result = employee_records_apply(
+                company=company, records=records, source=Source.SYNC, sync_run=run, batch=batch
+            )
+            _count(run, result)
+        run.progress_done += len(page.entries)
+        run.progress_total = sum(totals.values()) or None
+        _save_progress(run, context)
+
+
+def _fetch_details(run: SyncRun, client, company: Company, wanted: list[str]) -> list[EmployeeRecord]:
+    records: list[EmployeeRecord] = []
+    size = max(1, client.detail_batch_size)
+    for start in range(0, len(wanted), size):
+        chunk = wanted[start : start + size]
+        try:
+            result = client.get_employees(company.external_id, chunk)
+        except ProviderError as exc:
+            if not exc.permanent:
+                raise  # an outage: stop the run here; nothing is concluded from what we did not see
+            run.failed += len(chunk)
+            _add_error(run, employee_ids=chunk, error=str(exc)[:300])
+            continue
+        run.details_fetched += len(result.records)
+        records.extend(result.records)
+        for employee_id in result.missing:
+            run.failed += 1
+            _add_error(run, employee_id=employee_id, error="listed, but its detail was not found")
+    return records
+
+
+# --- housekeeping -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sync_runs_reap_stale(*, now: dt.datetime | None = None) -> int:
+    """Fail running runs whose worker stopped sending heartbeats (killed, machine lost); return how many."""
+    cutoff = (now or timezone.now()) - STALE_RUN_AFTER
+    return SyncRun.objects.filter(state=SyncRun.State.RUNNING, heartbeat_at__lt=cutoff).update(
+        state=SyncRun.State.FAILED,
+        finished_at=timezone.now(),
+        message="The worker running this sync stopped (no heartbeat); nothing was concluded from it.",
+    )
+
+
+def sync_runs_pending_lost(*, now: dt.datetime | None = None) -> list[int]:
+    """IDs of pending runs whose task should have started by now (its broker message was lost)."""
+    cutoff = (now or timezone.now()) - PENDING_LOST_AFTER
+    return list(
+        SyncRun.objects.filter(state=SyncRun.State.PENDING, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+@transaction.atomic
+def sync_run_cancel_pending(*, run: SyncRun, acting_user=None) -> SyncRun:
+    """Fail a run that is still pending (its task was lost before it started)."""
+    SyncRun.objects.filter(pk=run.pk, state=SyncRun.State.PENDING).update(
+        state=SyncRun.State.FAILED, finished_at=timezone.now(), message="Cancelled before it started."
+    )
+    run.refresh_from_db()
+    return run
+
+
+def sync_runs_nightly(*, now: dt.datetime | None = None) -> list[SyncRun]:
+    """Request a routine employee sync for every live connection (skipping any already running)."""
+    runs = []
+    for connection in Connection.objects.filter(state=Connection.State.LIVE):
+        try:
+            runs.append(
+                sync_run_request(
+                    connection=connection, kind=SyncRun.Kind.EMPLOYEES, trigger=SyncRun.Trigger.SCHEDULE
+                )
+            )
+        except ApplicationError as exc:
+            logger.info("nightly sync of %s skipped: %s", connection.pk, exc.message)
+    return runs
+
+
+__all__ = [
+    "SyncConflict",
+    "SyncContext",
+    "needs_details",
+    "register_sync_kind",
+    "rolling_slice",
+    "sync_employees",
+    "sync_kinds",
+    "sync_run_cancel_pending",
+    "sync_run_execute",
+    "sync_run_request",
+    "sync_runs_nightly",
+    "sync_runs_pending_lost",
+    "sync_runs_reap_stale",
+]

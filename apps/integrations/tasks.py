@@ -1,0 +1,130 @@
+"""django-q2 entry points of the integrations app (thin: each calls one service) and their schedules."""
+
+from __future__ import annotations
+
+from django_q.models import Schedule
+
+from .schedules import ScheduleSpec, register
+
+
+def enqueue_sync_run(run_id: int) -> None:
+    """Queue a requested sync run for a worker."""
+    from django_q.tasks import async_task
+
+    async_task("apps.integrations.tasks.sync_run_task", run_id, group="syncs")
+
+
+def sync_run_task(run_id: int) -> None:
+    from .services import sync_run_execute
+
+    sync_run_execute(run_id=run_id)
+
+
+def webhook_event_task(event_id: int) -> None:
+    from .services import webhook_event_process
+
+    webhook_event_process(event_id=event_id)
+
+
+def webhook_events_sweep_task() -> int:
+    from .services import webhook_events_sweep
+
+    return webhook_events_sweep()
+
+
+def sync_runs_sweep_task() -> int:
+    """Fail runs whose worker died; re-enqueue pending runs whose task was lost."""
+    from .services import sync_runs_pending_lost, sync_runs_reap_stale
+
+    reaped = sync_runs_reap_stale()
+    for run_id in sync_runs_pending_lost():
+        enqueue_sync_run(run_id)
+    return reaped
+
+
+def nightly_syncs_task() -> int:
+    from .services import sync_runs_nightly
+
+    runs = sync_runs_nightly()
+    for run in runs:
+        enqueue_sync_run(run.pk)
+    return len(runs)
+
+
+def fair_use_check_task() -> int:
+    from .services import fair_use_check_all
+
+    return fair_use_check_all()
+
+
+def api_calls_prune_task() -> int:
+    from .services import api_calls_prune
+
+    return api_calls_prune()
+
+
+def affinity_files_pull_task() -> int:
+    """Pull the SFTP folder of every live Affinity connection that has one."""
+    from .models import Connection
+    from .services import affinity_files_pull
+
+    pulled = 0
+    for connection in Connection.objects.filter(provider="affinity", state=Connection.State.LIVE).exclude(
+        sftp_host=""
+    ):
+        pulled += len(affinity_files_pull(connection=connection))
+    return pulled
+
+
+register(
+    ScheduleSpec(
+        name="integrations: sweep the webhook inbox",
+        func="apps.integrations.tasks.webhook_events_sweep_task",
+        when="every minute: re-enqueue webhook events that are due, retrying or abandoned by a dead worker",
+        schedule_type=Schedule.MINUTES,
+        minutes=1,
+    )
+)
+register(
+    ScheduleSpec(
+        name="integrations: sweep sync runs",
+        func="apps.integrations.tasks.sync_runs_sweep_task",
+        when="every 5 minutes: fail runs whose worker died, re-enqueue pending runs whose task was lost",
+        schedule_type=Schedule.MINUTES,
+        minutes=5,
+    )
+)
+register(
+    ScheduleSpec(
+        name="integrations: nightly employee syncs",
+        func="apps.integrations.tasks.nightly_syncs_task",
+        when="every night at 02:00: a routine employee sync of every live connection",
+        cron="0 2 * * *",
+    )
+)
+register(
+    ScheduleSpec(
+        name="integrations: fair-use check",
+        func="apps.integrations.tasks.fair_use_check_task",
+        when="every 10 minutes: record connections over their hourly or daily call threshold",
+        schedule_type=Schedule.MINUTES,
+        minutes=10,
+    )
+)
+register(
+    ScheduleSpec(
+        name="integrations: prune the API call log",
+        func="apps.integrations.tasks.api_calls_prune_task",
+        when="every day at 03:30: delete API call rows older than 90 days",
+        cron="30 3 * * *",
+    )
+)
+register(
+    ScheduleSpec(
+        name="integrations: pull Affinity SFTP files",
+        func="apps.integrations.tasks.affinity_files_pull_task",
+        when="every 30 minutes: pull standard employee files from live Affinity connections' SFTP folders",
+        schedule_type=Schedule.MINUTES,
+        minutes=30,
+    )
+)

@@ -1,0 +1,187 @@
+"""``/webhooks/<connection uuid>/``: the only unauthenticated URL. Verify, store, acknowledge; nothing else.
+
+Order matters: the size cap and the connection's check come before anything is stored; a failed check is a
+401 with only an audit log line; a verified event is written to the inbox before the 2xx; a duplicate is a
+2xx that does nothing. Processing (the provider GET) happens in a worker.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import ipaddress
+import json
+import logging
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from . import signing
+from .models import Connection
+from .providers import webhooks_for
+from .services import webhook_events_enqueue, webhook_events_store
+
+audit = logging.getLogger("apps.integrations.webhooks.audit")
+
+MAX_BODY_BYTES = 256 * 1024
+# Only what the check, the parse and the store need: the other secrets are not decrypted per delivery.
+CONNECTION_FIELDS = (
+    "id",
+    "uuid",
+    "name",
+    "provider",
+    "state",
+    "customer_id",
+    "webhook_auth",
+    "webhook_username",
+    "webhook_password",
+    "webhook_secret",
+    "webhook_signature_header",
+    "webhook_signature_encoding",
+    "webhook_allowed_ips",
+    "webhook_digest_types",
+    "webhook_coalesce_seconds",
+)
+
+
+class AckResponse(JsonResponse):
+    """The 2xx of a stored delivery; enqueues the processing once the response has been sent.
+
+    The WSGI server calls ``close()`` after writing the response, so queueing the task (a broker write)
+    is not part of the provider's wait. The inbox row is already committed: if the process dies before
+    ``close()``, the sweeper enqueues the row within a minute.
+    """
+
+    def __init__(self, *args, enqueue: list[int] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._enqueue_after = enqueue or []
+
+    def close(self):
+        super().close()
+        if self._enqueue_after:
+            ids, self._enqueue_after = self._enqueue_after, []
+            try:
+                webhook_events_enqueue(ids)
+            except Exception:  # the rows are stored; the sweeper will enqueue them
+                logging.getLogger(__name__).exception("could not enqueue webhook events %s", ids)
+
+
+class Rejected(Exception):
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def check_ip(connection: Connection, ip: str) -> None:
+    allowed = connection.webhook_allowed_ips or []
+    if not allowed:
+        return
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError as exc:
+        raise Rejected(401, "source address unreadable") from exc
+    for entry in allowed:
+        try:
+            if address in ipaddress.ip_network(str(entry), strict=False):
+                return
+        except ValueError:
+            continue
+    raise Rejected(401, f"source address {ip} not in the allow-list")
+
+
+def check_basic(connection: Connection, header: str) -> None:
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        raise Rejected(401, "missing Basic credentials")
+    try:
+        username, _, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise Rejected(401, "malformed Basic credentials") from exc
+    if not connection.webhook_username or not connection.webhook_password:
+        raise Rejected(401, "no webhook credentials configured")
+    ok_user = hmac.compare_digest(username.encode(), connection.webhook_username.encode())
+    ok_password = hmac.compare_digest(password.encode(), connection.webhook_password.encode())
+    if not (ok_user and ok_password):
+        raise Rejected(401, "wrong Basic credentials")
+
+
+def check(connection: Connection, request: HttpRequest, body: bytes) -> None:
+    """Apply the connection's check: source IP allow-list, then Basic credentials or the HMAC signature."""
+    check_ip(connection, _client_ip(request))
+    auth = connection.webhook_auth
+    if auth == Connection.WebhookAuth.BASIC:
+        check_basic(connection, request.headers.get("Authorization", ""))
+    elif auth == Connection.WebhookAuth.HMAC:
+        try:
+            signing.verify(
+                connection.webhook_secret,
+                headers=request.headers,
+                body=body,
+                signature_header=connection.webhook_signature_header or "webhook-signature",
+                encoding=connection.webhook_signature_encoding or "base64",
+            )
+        except signing.SignatureError as exc:
+            raise Rejected(401, exc.reason) from exc
+
+
+def _refuse(connection: Connection | None, request: HttpRequest, status: int, reason: str) -> HttpResponse:
+    audit.warning(
+        "webhook refused: connection=%s ip=%s status=%s reason=%s",
+        connection.uuid if connection else "-",
+        _client_ip(request),
+        status,
+        reason,
+    )
+    response = JsonResponse({"message": "Refused." if status == 401 else reason}, status=status)
+    if status == 401 and connection is not None and connection.webhook_auth == Connection.WebhookAuth.BASIC:
+        response["WWW-Authenticate"] = 'Basic realm="webhooks"'
+    return response
+
+
+@csrf_exempt
+def webhook_receive(request: HttpRequest, uuid) -> HttpResponse:
+    """Receive one delivery for a connection (POST), or answer PrismHR's subscription check (GET)."""
+    connection = Connection.objects.only(*CONNECTION_FIELDS).filter(uuid=uuid).order_by().first()
+    if connection is None:
+        return _refuse(None, request, 404, "unknown webhook address")
+    provider_hooks = webhooks_for(connection.provider)
+
+    if request.method == "GET":
+        echo = getattr(provider_hooks, "validation_echo", None)
+        token = echo(request.GET) if echo else None
+        if token is None:
+            return _refuse(connection, request, 405, "GET is only for PrismHR's validationToken check")
+        return HttpResponse(token, content_type="text/plain")
+    if request.method != "POST":
+        return _refuse(connection, request, 405, "POST only")
+
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+        return _refuse(connection, request, 413, f"body larger than {MAX_BODY_BYTES} bytes")
+    body = request.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        return _refuse(connection, request, 413, f"body larger than {MAX_BODY_BYTES} bytes")
+
+    try:
+        check(connection, request, body)
+    except Rejected as rejected:
+        return _refuse(connection, request, rejected.status, rejected.reason)
+
+    try:
+        events = provider_hooks.parse(
+            body, request.headers, request.GET, fallback_timestamp=timezone.now().strftime("%Y%m%d%H%M")
+        )
+    except (ValueError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return _refuse(connection, request, 400, f"not a {connection.get_provider_display()} webhook: {exc}")
+
+    to_enqueue: list[int] = []
+    stored = webhook_events_store(connection=connection, events=events, defer_enqueue=to_enqueue)
+    created = sum(1 for _, new in stored if new)
+    return AckResponse({"received": created, "duplicates": len(stored) - created}, enqueue=to_enqueue)

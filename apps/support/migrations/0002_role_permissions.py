@@ -1,0 +1,13 @@
+"""Grant the role groups their permissions on the support desk models."""
+
+from django.db import migrations
+
+from apps.users.roles import sync_role_permissions
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("support", "0001_initial"),
+        ("users", "0002_roles"),
+    ]
+    operations = [migrations.RunPython(sync_role_permissions, migrations.RunPython.noop)]

@@ -1,0 +1,266 @@
+"""Reads of the support desk, scoped to what the user may see, and the data an escalation is built from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from apps.companies.models import Provider
+from apps.companies.selectors import scope_to_user
+
+from .escalation import ApiCallLine, EmployeeRef, EscalationDraft, EscalationInput, EventLine, LogLine
+from .models import KnowledgeArticle, Ticket, TicketEvidence, TicketLogEntry
+from .redaction import KnownPii
+
+# Keys of provider data (diagnostics) whose values are personal: scrubbed wherever they appear in free text.
+_PII_KEY_WORDS = (
+    "name",
+    "email",
+    "phone",
+    "mobile",
+    "address",
+    "street",
+    "city",
+    "zip",
+    "postal",
+    "salary",
+    "pay_rate",
+    "payrate",
+    "rate",
+    "wage",
+    "amount",
+    "ssn",
+    "birth",
+)
+
+
+def tickets_for(user) -> QuerySet[Ticket]:
+    """Tickets of the customers the user may see, with what a list shows already fetched."""
+    queryset = Ticket.objects.select_related("customer", "assignee", "connection").prefetch_related(
+        "companies",
+        "employees__company",
+        Prefetch("log_entries", queryset=TicketLogEntry.objects.select_related("author")),
+        Prefetch("evidence", queryset=TicketEvidence.objects.select_related("content_type")),
+        "checklist_items",
+    )
+    return scope_to_user(queryset, user, "customer")
+
+
+def knowledge_articles_for(user, *, search: str = "", category: str = "") -> QuerySet[KnowledgeArticle]:
+    """Published articles (all, for staff who may change them), optionally searched and filtered."""
+    queryset = KnowledgeArticle.objects.all()
+    if not (user and user.has_perm("support.change_knowledgearticle")):
+        queryset = queryset.filter(published=True)
+    if category:
+        queryset = queryset.filter(category=category)
+    for word in search.split():
+        queryset = queryset.filter(Q(title__icontains=word) | Q(body__icontains=word))
+    return queryset
+
+
+def articles_for_ticket(ticket: Ticket) -> QuerySet[KnowledgeArticle]:
+    return KnowledgeArticle.objects.filter(category=ticket.category, published=True)
+
+
+def evidence_objects(ticket: Ticket) -> list[tuple[TicketEvidence, Any]]:
+    """Return each evidence link with its record (None if the record is gone), one query per record type."""
+    links = list(ticket.evidence.select_related("content_type"))
+    by_type: dict[int, list[TicketEvidence]] = defaultdict(list)
+    for link in links:
+        by_type[link.content_type_id].append(link)
+    found: dict[tuple[int, str], Any] = {}
+    for content_type_id, group in by_type.items():
+        model = group[0].content_type.model_class()
+        if model is None:
+            continue
+        for obj in model._default_manager.filter(pk__in=[link.object_id for link in group]):
+            found[(content_type_id, str(obj.pk))] = obj
+    return [(link, found.get((link.content_type_id, link.object_id))) for link in links]
+
+
+def _timestamp(obj: Any) -> dt.datetime | None:
+    for name in ("timestamp", "started_at", "received_at", "finished_at", "created_at"):
+        value = getattr(obj, name, None)
+        if isinstance(value, dt.datetime):
+            return value
+    return None
+
+
+def _ticket_connection(ticket: Ticket):
+    """The connection the ticket concerns: its own, else one serving its companies, else the customer's only one."""
+    if ticket.connection_id:
+        return ticket.connection
+    from apps.integrations.models import Connection
+
+    company_ids = [c.pk for c in ticket.companies.all()]
+    candidates = Connection.objects.filter(customer_id=ticket.customer_id)
+    if company_ids:
+        match = candidates.filter(companies__in=company_ids).distinct().first()
+        if match is not None:
+            return match
+    return candidates.first() if candidates.count() == 1 else None
+
+
+def _provider_of(ticket: Ticket, connection) -> str:
+    if connection is not None:
+        return connection.provider
+    company = ticket.companies.select_related("company_set").first()
+    if company is not None:
+        return company.provider
+    company_set = ticket.customer.company_sets.first()
+    return company_set.provider if company_set else Provider.PAYLOCITY
+
+
+def known_pii_for(ticket: Ticket, evidence: list[tuple[TicketEvidence, Any]] | None = None) -> KnownPii:
+    """Collect the personal values linked to a ticket: its employees, their persons, the reporter.
+
+    Also the customer's and companies' names (company-sensitive) and personal values found in diagnostics
+    results attached as evidence (the provider's record may hold phones, addresses, pay).
+    """
+    names: list[str] = [ticket.reporter_name] if ticket.reporter_name else []
+    emails: list[str] = [ticket.reporter_email] if ticket.reporter_email else []
+    phrases: list[str] = [ticket.customer.name]
+    for employee in ticket.employees.select_related("person"):
+        names.append(f"{employee.first_name} {employee.last_name}")
+        if employee.work_email:
+            emails.append(employee.work_email)
+        person = employee.person
+        if person is not None:
+            if person.work_email:
+                emails.append(person.work_email)
+            if person.display_name:
+                names.append(person.display_name)
+    phrases.extend(company.name for company in ticket.companies.all())
+    extra_values: list[str] = []
+    for _link, obj in evidence if evidence is not None else evidence_objects(ticket):
+        result = getattr(obj, "result", None)
+        if isinstance(result, dict):
+            extra_values.extend(_pii_values(result))
+    return KnownPii(
+        names=tuple(n for n in names if n.strip()),
+        emails=tuple(emails),
+        phrases=tuple(p for p in (*phrases, *extra_values) if p),
+    )
+
+
+def _pii_values(data: Any, key: str = "") -> list[str]:
+    """Walk a JSON value and return the strings stored under personal-looking keys."""
+    out: list[str] = []
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out.extend(_pii_values(v, str(k).lower()))
+    elif isinstance(data, list):
+        for v in data:
+            out.extend(_pii_values(v, key))
+    elif (
+        isinstance(data, str | int | float)
+        and not isinstance(data, bool)
+        and any(word in key for word in _PII_KEY_WORDS)
+        and len(str(data).strip()) >= 3
+    ):
+        out.append(str(data).strip())
+    return out
+
+
+def escalation_input_for(ticket: Ticket, *, today: dt.date | None = None) -> EscalationInput:
+    """Gather, from the ticket and its evidence, everything the Level 2 draft is made from."""
+    from .services import support_settings_load
+
+    settings_row = support_settings_load()
+    connection = _ticket_connection(ticket)
+    provider = _provider_of(ticket, connection)
+    evidence = evidence_objects(ticket)
+
+    api_calls: list[ApiCallLine] = []
+    events: list[EventLine] = []
+    for link, obj in evidence:
+        if obj is None:
+            continue
+        at = _timestamp(obj)
+        if link.content_type.app_label == "integrations" and link.content_type.model == "apicall":
+            uri = getattr(obj, "uri", "") or getattr(obj, "url", "")
+            status = getattr(obj, "status", None) or getattr(obj, "status_code", None)
+            api_calls.append(
+                ApiCallLine(
+                    method=str(getattr(obj, "method", "GET")),
+                    uri=str(uri),
+                    status=status if isinstance(status, int) else None,
+                    at=at or link.created_at,
+                )
+            )
+            continue
+        label = str(obj._meta.verbose_name)
+        state = getattr(obj, "state", "")
+        if isinstance(state, str) and state:
+            label += f" ({state})"
+        events.append(EventLine(label=f"{label} recorded", at=at or link.created_at))
+    first = "problem first detected by our system" if ticket.origin == "automatic" else "concern reported"
+    events.append(EventLine(label=first, at=ticket.opened_at))
+    if ticket.last_recurrence_at:
+        events.append(
+            EventLine(
+                label=f"problem last observed ({ticket.recurrences} recurrence(s))",
+                at=ticket.last_recurrence_at,
+            )
+        )
+
+    log = [
+        LogLine(at=entry.at, text=entry.text, customer=entry.customer_troubleshooting)
+        for entry in ticket.log_entries.filter(
+            kind__in=[TicketLogEntry.Kind.NOTE, TicketLogEntry.Kind.DIAGNOSTICS]
+        )
+    ]
+    employees = list(ticket.employees.select_related("company"))
+    company_ids = [c.external_id for c in ticket.companies.all()] + [e.company.external_id for e in employees]
+    return EscalationInput(
+        ticket_id=ticket.pk,
+        provider_name=Provider(provider).label,
+        provider_short_name=settings_row.short_name(provider),
+        our_company_name=settings_row.our_company_name,
+        to_address=settings_row.support_email(provider),
+        category_label=ticket.get_category_display(),
+        title=ticket.title,
+        expected_result=ticket.expected_result,
+        actual_result=ticket.actual_result,
+        client_id=(connection.client_id or connection.username) if connection is not None else "",
+        fragment_end=settings_row.client_id_fragment_end,
+        log=log,
+        company_ids=company_ids,
+        employees=[
+            EmployeeRef(company_id=e.company.external_id, employee_id=e.employee_id) for e in employees
+        ],
+        api_calls=api_calls,
+        events=events,
+        known_pii=known_pii_for(ticket, evidence),
+        today=today or timezone.localdate(),
+    )
+
+
+def escalation_draft_for(ticket: Ticket) -> EscalationDraft:
+    """Build the Level 2 draft of a ticket (nothing is saved)."""
+    from .escalation import escalation_draft_build
+
+    return escalation_draft_build(escalation_input_for(ticket))
+
+
+def evidence_content_types() -> QuerySet[ContentType]:
+    """Record types an agent may attach by hand (what the issue lists, plus diagnostics)."""
+    wanted = [
+        ("integrations", "apicall"),
+        ("integrations", "syncrun"),
+        ("integrations", "webhookevent"),
+        ("payroll", "payrollbatch"),
+        ("payroll", "importqueuerecord"),
+        ("employees", "downstreamaction"),
+        ("employees", "statusevent"),
+        ("support", "diagnosticresult"),
+    ]
+    condition = Q(pk__in=[])
+    for app_label, model in wanted:
+        condition |= Q(app_label=app_label, model=model)
+    return ContentType.objects.filter(condition)

@@ -1,0 +1,61 @@
+"""The Affinity file drop writes the standard employee file (INTERFACE.md columns) atomically."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from apps.sandbox import services
+from apps.sandbox.models import SandboxCompany
+
+COLUMNS = [
+    "company_id",
+    "employee_id",
+    "first_name",
+    "last_name",
+    "work_email",
+    "national_id",
+    "birth_date",
+    "employment_type",
+    "benefit_class",
+    "pay_group",
+    "status_code",
+    "status_effective_date",
+    "change_reason",
+    "hire_date",
+    "termination_date",
+]
+
+
+def test_the_file_has_the_standard_header_and_one_row_per_employee(seeded, tmp_path):
+    company = SandboxCompany.objects.get(external_id="AFF100")
+
+    path = services.company_file_drop(company=company, directory=tmp_path / "drop", today=dt.date(2026, 3, 2))
+
+    assert path.name == "AFF100_employees_20260302.csv"
+    assert not list(path.parent.glob("*.part"))
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == COLUMNS
+    assert [r["employee_id"] for r in rows] == [f"E{1000 + n}" for n in range(1, 7)]
+    retired = rows[-1]
+    assert (retired["status_code"], retired["status_effective_date"], retired["termination_date"]) == (
+        "R",
+        "2024-12-31",
+        "2024-12-31",
+    )
+
+
+def test_the_command_writes_the_file_and_refuses_an_unknown_company(seeded, tmp_path):
+    out = StringIO()
+
+    call_command("sandbox_file_drop", "AFF100", str(tmp_path), stdout=out)
+
+    assert "6 employees" in out.getvalue()
+    assert len(list(tmp_path.glob("AFF100_employees_*.csv"))) == 1
+    with pytest.raises(CommandError):
+        call_command("sandbox_file_drop", "NOPE", str(tmp_path))

@@ -1,0 +1,43 @@
+"""Support desk schedules and their thin task functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from apps.integrations.schedules import all_schedules
+from apps.support import tasks
+from apps.support.models import State, Ticket
+from tests.integrations.factories import ConnectionFactory
+from tests.support.factories import TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schedules_are_registered_hourly_and_daily():
+    specs = {s.name: s for s in all_schedules()}
+    assert specs["support.tickets_auto_resolve"].cron == "23 * * * *"
+    assert specs["support.secret_expiry_check"].cron == "10 6 * * *"
+    assert specs["support.tickets_auto_resolve"].func == "apps.support.tasks.tickets_auto_resolve"
+
+
+def test_auto_resolve_task_resolves_quiet_automatic_tickets(customer):
+    quiet = TicketFactory(
+        customer=customer,
+        origin="automatic",
+        automatic_key="a",
+        opened_at=timezone.now() - dt.timedelta(days=2),
+    )
+    assert tasks.tickets_auto_resolve() == 1
+    quiet.refresh_from_db()
+    assert quiet.state == State.RESOLVED
+    # running it twice is safe
+    assert tasks.tickets_auto_resolve() == 0
+
+
+def test_secret_expiry_task_raises_a_ticket(customer):
+    ConnectionFactory(customer=customer, secret_expires_at=timezone.now() + dt.timedelta(days=3))
+    assert tasks.secret_expiry_check() == 1
+    assert Ticket.objects.get().category == "connection"
