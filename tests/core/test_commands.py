@@ -11,14 +11,46 @@ from apps.users.models import User
 
 
 @pytest.mark.django_db
-def test_seed_demo_is_idempotent():
+def test_seed_demo_is_idempotent_and_builds_a_working_demo():
+    from apps.employees.models import Employee, StatusEvent
+    from apps.implementations.models import ImplementationProject
+    from apps.support.models import Ticket
+
     call_command("seed_demo", stdout=io.StringIO())
+    counts = (
+        Customer.objects.count(),
+        Employee.objects.count(),
+        StatusEvent.objects.count(),
+        Ticket.objects.count(),
+    )
     call_command("seed_demo", stdout=io.StringIO())
-    assert Customer.objects.count() == 1
-    assert Company.objects.count() >= 2
+    assert (
+        Customer.objects.count(),
+        Employee.objects.count(),
+        StatusEvent.objects.count(),
+        Ticket.objects.count(),
+    ) == counts
+    assert Customer.objects.count() == 3
+    assert Company.objects.count() >= 4
     conn = Connection.objects.get(slug="acme-paylocity-sandbox")
     assert conn.base_url.endswith("/sandbox/paylocity")
     assert conn.companies.count() == 2
+    # employees came through the write path: persons linked, a held custom code, an agent ticket, a project
+    assert Employee.objects.filter(company__company_set__customer__slug="acme-health").count() > 10
+    assert Employee.objects.filter(held=True, status_code="S").exists()
+    assert Ticket.objects.filter(origin="agent").count() == 1
+    assert ImplementationProject.objects.count() == 1
+    assert User.objects.filter(username__in=["consultant", "support"]).count() == 2
+
+
+def test_seed_demo_moves_demo_connections_with_the_hub(settings, db):
+    call_command("seed_demo", stdout=io.StringIO())
+    settings.HUB_PUBLIC_URL = "http://127.0.0.1:9911"
+    call_command("seed_demo", stdout=io.StringIO())
+    assert (
+        Connection.objects.get(slug="acme-paylocity-sandbox").base_url
+        == "http://127.0.0.1:9911/sandbox/paylocity"
+    )
 
 
 @pytest.mark.django_db

@@ -282,7 +282,6 @@ def test_rolling_slices_are_stable_and_in_range():
 def distinct_people(employees: dict[str, str]) -> None:
     """A Paylocity whose employees are different people (own national ID and email), unlike ``provider``."""
     import json
-
     from urllib.parse import parse_qs, urlsplit
 
     token_ok()
