@@ -20,7 +20,9 @@ def test_bulk_update_fast_writes_each_rows_own_values_including_nulls_and_encryp
         conn.secret_expires_at = None if i % 2 else dt.datetime(2027, 1, i + 1, tzinfo=dt.UTC)
         conn.rate_limit_per_second = None if i == 0 else float(i)
     # when they are written in one statement
-    assert bulk_update_fast(conns, ["name", "client_secret", "secret_expires_at", "rate_limit_per_second"]) == 5
+    assert (
+        bulk_update_fast(conns, ["name", "client_secret", "secret_expires_at", "rate_limit_per_second"]) == 5
+    )
     # then every row has its own values back
     for i, conn in enumerate(Connection.objects.order_by("pk")):
         assert conn.name == f"renamed {i}"
