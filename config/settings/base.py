@@ -66,7 +66,6 @@ INSTALLED_APPS = [
     "apps.support",
     "apps.implementations",
     "apps.sandbox",
-    "apps.dashboard",
 ]
 
 MIDDLEWARE = [
