@@ -15,6 +15,15 @@ from apps.employees.api import (
 from apps.implementations.api import DeliverableViewSet, ImplementationProjectViewSet
 from apps.integrations.api import ApiCallViewSet, ConnectionViewSet, SyncRunViewSet, WebhookEventViewSet
 from apps.mappings.api import FilterRuleViewSet, StatusCodeViewSet, StatusMappingViewSet
+from apps.payroll.api import (
+    BillingVoucherViewSet,
+    EmployeeCountViewSet,
+    ImportQueueRecordViewSet,
+    NotificationRuleViewSet,
+    NotificationViewSet,
+    PayGroupViewSet,
+    PayrollBatchViewSet,
+)
 from apps.support.api import KnowledgeArticleViewSet, TicketViewSet
 
 router = DefaultRouter()
@@ -41,5 +50,12 @@ router.register(
 )
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("knowledge-articles", KnowledgeArticleViewSet, basename="knowledge-article")
+router.register("payroll-batches", PayrollBatchViewSet, basename="payroll-batch")
+router.register("pay-groups", PayGroupViewSet, basename="pay-group")
+router.register("billing-vouchers", BillingVoucherViewSet, basename="billing-voucher")
+router.register("employee-counts", EmployeeCountViewSet, basename="employee-count")
+router.register("import-queue", ImportQueueRecordViewSet, basename="import-queue-record")
+router.register("payroll-notification-rules", NotificationRuleViewSet, basename="payroll-notification-rule")
+router.register("payroll-notifications", NotificationViewSet, basename="payroll-notification")
 
 urlpatterns = router.urls

@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("webhooks/", include("apps.integrations.urls")),
     path("implementations/", include("apps.implementations.urls")),
+    path("payroll/", include("apps.payroll.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

@@ -1,0 +1,162 @@
+"""Import queue records: create, claim, complete (with seed 004's messages), fail, replay.
+
+A record is claimed with a conditional update, so two workers never process the same one. A record that
+completes with a failure message (unknown client, no pay date, no billing-code totals) raises a support
+ticket once the transaction commits, with the record and the batch as evidence.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.companies.models import Company
+from apps.core.errors import ApplicationError
+from apps.integrations.models import Connection
+
+from ..models import ImportQueueRecord, ImportState, PayrollBatch
+
+logger = logging.getLogger(__name__)
+
+MAX_LOG_LINES = 50
+
+
+@transaction.atomic
+def queue_record_create(
+    *,
+    connection: Connection,
+    client_number: str,
+    batch_number: str,
+    source: str,
+    event: str,
+    company: Company | None = None,
+    batch: PayrollBatch | None = None,
+    sync_run=None,
+    webhook_event=None,
+) -> ImportQueueRecord:
+    """Create a pending record (a webhook event gets at most one: a redelivery finds the first)."""
+    if webhook_event is not None:
+        existing = ImportQueueRecord.objects.filter(webhook_event=webhook_event).first()
+        if existing is not None:
+            return existing
+    record = ImportQueueRecord(
+        connection=connection,
+        company=company,
+        client_number=client_number[:64],
+        batch_number=batch_number[:30],
+        batch=batch,
+        source=source,
+        event=event,
+        sync_run=sync_run,
+        webhook_event=webhook_event,
+    )
+    record.full_clean()
+    record.save()
+    return record
+
+
+def queue_record_claim(record: ImportQueueRecord) -> bool:
+    """Take the record for processing (pending or failed only); False if someone else has it or it is done."""
+    won = ImportQueueRecord.objects.filter(
+        pk=record.pk, state__in=[ImportQueueRecord.State.PENDING, ImportQueueRecord.State.FAILED]
+    ).update(state=ImportQueueRecord.State.PROCESSING, attempts=F("attempts") + 1, updated_at=timezone.now())
+    if won:
+        record.refresh_from_db()
+    return bool(won)
+
+
+def queue_record_log(record: ImportQueueRecord, line: str) -> None:
+    """Add a log line to the record (saved with its completion) and to the application log."""
+    logger.info("payroll queue record %s: %s", record.pk, line)
+    record.log = [*record.log, {"at": timezone.now().isoformat(), "line": line}][-MAX_LOG_LINES:]
+
+
+@transaction.atomic
+def queue_record_complete(
+    record: ImportQueueRecord,
+    *,
+    message: str = "",
+    failure: bool = False,
+    batch: PayrollBatch | None = None,
+) -> ImportQueueRecord:
+    """Mark the record completed with ``message``; mirror an outcome onto the batch; ticket a failure."""
+    now = timezone.now()
+    record.state = ImportQueueRecord.State.COMPLETED
+    record.message = message[:500]
+    record.processed_at = now
+    if batch is not None:
+        record.batch = batch
+    record.save(update_fields=["state", "message", "processed_at", "log", "batch", "updated_at"])
+    if batch is not None and record.source == ImportQueueRecord.Source.IMPORT and batch.active:
+        # Only a different outcome is written: importing the same batch again changes nothing.
+        PayrollBatch.objects.filter(pk=batch.pk).exclude(
+            import_state=ImportState.COMPLETED, import_message=message[:500]
+        ).update(
+            import_state=ImportState.COMPLETED, import_message=message[:500], imported_at=now, updated_at=now
+        )
+    if failure:
+        transaction.on_commit(partial(_ticket, record.pk))
+    return record
+
+
+@transaction.atomic
+def queue_record_fail(
+    record: ImportQueueRecord, *, message: str, permanent: bool, batch: PayrollBatch | None = None
+) -> ImportQueueRecord:
+    """Mark the record failed (retried by the next run or a replay); a permanent failure also tickets."""
+    record.state = ImportQueueRecord.State.FAILED
+    record.message = message[:500]
+    record.processed_at = timezone.now()
+    if batch is not None:
+        record.batch = batch
+    record.save(update_fields=["state", "message", "processed_at", "log", "batch", "updated_at"])
+    if permanent and record.batch is not None and record.source == ImportQueueRecord.Source.IMPORT:
+        PayrollBatch.objects.filter(pk=record.batch.pk).update(
+            import_state=ImportState.FAILED, import_message=message[:500], updated_at=timezone.now()
+        )
+    if permanent:
+        transaction.on_commit(partial(_ticket, record.pk))
+    return record
+
+
+def _ticket(record_id: int) -> None:
+    from apps.support.services import ticket_raise_for_payroll_import_failure
+
+    record = ImportQueueRecord.objects.select_related("company", "batch", "connection").get(pk=record_id)
+    company = record.company or (record.batch.company if record.batch else None)
+    if company is None:
+        company = record.connection.companies.first()
+    if company is None:
+        logger.warning(
+            "payroll queue record %s failed with no company to ticket: %s", record.pk, record.message
+        )
+        return
+    ticket_raise_for_payroll_import_failure(
+        company=company,
+        batch_reference=record.batch_number,
+        message=record.message,
+        evidence=[e for e in (record, record.batch) if e is not None],
+    )
+
+
+@transaction.atomic
+def queue_record_replay(*, record: ImportQueueRecord, acting_user=None) -> ImportQueueRecord:
+    """Put a record back to pending (any state but processing) and process it after the commit."""
+    updated = (
+        ImportQueueRecord.objects.filter(pk=record.pk)
+        .exclude(state=ImportQueueRecord.State.PROCESSING)
+        .update(state=ImportQueueRecord.State.PENDING, message="", updated_at=timezone.now())
+    )
+    if not updated:
+        raise ApplicationError("This queue record is being processed right now; replay it when it is done.")
+    record.refresh_from_db()
+    from django_q.tasks import async_task
+
+    transaction.on_commit(
+        lambda: async_task("apps.payroll.tasks.queue_record_task", record.pk, group="payroll")
+    )
+    return record

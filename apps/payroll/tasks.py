@@ -1,0 +1,94 @@
+"""django-q2 entry points of the payroll app (thin), its sync kinds, its webhook handler and its schedules.
+
+Importing this module registers: the ``payroll-ongoing`` and ``payroll-sync`` sync kinds (so
+``manage.py sync <connection> --kind payroll-ongoing|payroll-sync`` and the API run them), the processor
+of PrismHR PayrollBatch subscription events, and the two dispatch schedules.
+"""
+
+from __future__ import annotations
+
+from django_q.models import Schedule
+
+from apps.integrations.models import SyncRun, WebhookEvent
+from apps.integrations.schedules import ScheduleSpec, register
+from apps.integrations.services import register_sync_kind, register_webhook_handler
+
+
+@register_sync_kind(SyncRun.Kind.PAYROLL_ONGOING)
+def payroll_ongoing(run: SyncRun, context) -> None:
+    from .services import payroll_ongoing_run
+
+    payroll_ongoing_run(run, context)
+
+
+@register_sync_kind(SyncRun.Kind.PAYROLL_SYNC)
+def payroll_sync(run: SyncRun, context) -> None:
+    from .services import payroll_sync_run
+
+    payroll_sync_run(run, context)
+
+
+@register_webhook_handler("payroll")
+def payroll_event(event: WebhookEvent) -> None:
+    from .services import payroll_event_handle
+
+    payroll_event_handle(event=event)
+
+
+def _enqueue(runs) -> int:
+    from apps.integrations.tasks import enqueue_sync_run
+
+    for run in runs:
+        enqueue_sync_run(run.pk)
+    return len(runs)
+
+
+def payroll_ongoing_dispatch_task() -> int:
+    """Request and enqueue the Ongoing runs that are due."""
+    from .services import payroll_ongoing_due
+
+    return _enqueue(payroll_ongoing_due())
+
+
+def payroll_sync_dispatch_task() -> int:
+    """Request and enqueue today's Sync runs (on each connection's Sync days)."""
+    from .services import payroll_sync_due
+
+    return _enqueue(payroll_sync_due())
+
+
+def queue_record_task(record_id: int) -> None:
+    from .services import queue_record_process
+
+    queue_record_process(record_id=record_id)
+
+
+def notification_send_task(notification_id: int) -> None:
+    from .services import notification_send
+
+    notification_send(notification_id=notification_id)
+
+
+register(
+    ScheduleSpec(
+        name="payroll: ongoing batch import",
+        func="apps.payroll.tasks.payroll_ongoing_dispatch_task",
+        when=(
+            "every 5 minutes: start the Ongoing process of each live PrismHR connection whose interval "
+            "(default every 15 minutes) has passed"
+        ),
+        schedule_type=Schedule.MINUTES,
+        minutes=5,
+    )
+)
+register(
+    ScheduleSpec(
+        name="payroll: batch sync",
+        func="apps.payroll.tasks.payroll_sync_dispatch_task",
+        when=(
+            "every hour on the hour: start the Sync process of each live PrismHR connection once a day on "
+            "its Sync days (default Saturdays and Sundays, from 01:00)"
+        ),
+        cron="0 * * * *",
+    )
+)
