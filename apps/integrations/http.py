@@ -150,7 +150,12 @@ class DatabaseRateLimiter:
 
 
 class RedisRateLimiter:
-    """The same slot spacing in Redis (one Lua script, atomic on the server)."""
+    """The same slot spacing in Redis (one Lua script, atomic on the server).
+
+    Times travel as integer microseconds (formatted with ``%.0f``: Lua's ``tostring`` keeps only 14 digits,
+    which would move a slot by up to 100 microseconds), and the key is the connection's UUID, unique across
+    databases that share one Redis (test runs, a staging copy).
+    """
 
     SCRIPT = """
     local now = tonumber(ARGV[1])
@@ -158,8 +163,9 @@ class RedisRateLimiter:
     local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
     if nxt < now then nxt = now end
     nxt = nxt + interval
-    redis.call('SET', KEYS[1], tostring(nxt), 'EX', 3600)
-    return tostring(nxt)
+    local text = string.format('%.0f', nxt)
+    redis.call('SET', KEYS[1], text, 'EX', 3600)
+    return text
     """
 
     def __init__(self, url: str):
@@ -169,8 +175,10 @@ class RedisRateLimiter:
         self._script = self._client.register_script(self.SCRIPT)
 
     def reserve(self, connection: Connection, interval: float, now: float) -> float:
-        key = f"hub:ratelimit:{connection.pk}"
-        return float(self._script(keys=[key], args=[repr(now), repr(interval)])) - interval
+        key = f"hub:ratelimit:{connection.uuid}"
+        now_us, interval_us = round(now * 1_000_000), round(interval * 1_000_000)
+        slot_us = int(self._script(keys=[key], args=[now_us, interval_us])) - interval_us
+        return now + (slot_us - now_us) / 1_000_000  # exactly ``now`` when the slot is free
 
 
 _limiter_lock = threading.Lock()

@@ -11,6 +11,7 @@ import time
 
 import pytest
 import requests
+from django.conf import settings
 from django.db import connection as db
 
 from apps.employees.models import Employee, StatusEvent
@@ -186,6 +187,20 @@ def test_a_worker_killed_mid_task_leaves_the_event_processed_exactly_once(world,
     # then a fresh worker picks the task up again once the broker re-offers it, and finishes it (its own
     # timeout is roomier: the provider may still be busy with the hung request for a few seconds)
     with running_worker(Q_TIMEOUT="20", Q_RETRY="30", Q_WORKERS="1"):
+        if settings.REDIS_URL:
+            # Redis hands a task out once, so the dead worker's copy is gone: the inbox row is the guarantee,
+            # and the sweeper re-enqueues it once its lease has run out.
+            from django.utils import timezone
+
+            from apps.integrations.services.inbox import webhook_events_sweep
+
+            wait_for(
+                lambda: WebhookEvent.objects.filter(
+                    delivery_key="id:evt-kill", locked_until__lt=timezone.now()
+                ).exists(),
+                timeout=20,
+            )
+            assert webhook_events_sweep() == 1
         event = wait_for(
             lambda: WebhookEvent.objects.filter(delivery_key="id:evt-kill", state="processed").first(),
             timeout=45,
