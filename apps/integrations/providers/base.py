@@ -122,7 +122,8 @@ class TokenCache:
 
     def __init__(self, connection: Connection, *parts: str):
         fingerprint = hashlib.sha256("\x1f".join((connection.base_url, *parts)).encode()).hexdigest()[:24]
-        self.key = f"hub:provider-token:{connection.pk}:{fingerprint}"
+        # The UUID, not the row id: databases that share one cache (Redis) reuse row ids, never UUIDs.
+        self.key = f"hub:provider-token:{connection.uuid}:{fingerprint}"
 
     def get(self) -> str | None:
         memo = self._memo.get(self.key)
