@@ -15,7 +15,9 @@ admin.site.index_title = "Workbench"
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    path("admin/", include("apps.dashboard.admin_urls")),  # the dashboard replaces the admin index
     path("admin/", admin.site.urls),
+    path("hub/", include("apps.dashboard.urls")),
     path("api/v1/", include("config.api_urls")),
     path("webhooks/", include("apps.integrations.urls")),
     path("implementations/", include("apps.implementations.urls")),

@@ -133,7 +133,8 @@ class EmployeeAdmin(CustomerScopedAdmin):
 
     @admin.display(description="Timeline")
     def timeline_link(self, obj):
-        return "See the status timeline below."
+        url = reverse("hub-employee-timeline", args=[obj.pk])
+        return format_html('<a href="{}">Open the person\'s timeline (all records on one axis)</a>', url)
 
     @admin.action(description="Mark the selected fringe changes as reviewed")
     def mark_reviewed(self, request, queryset):

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "apps.support",
     "apps.implementations",
     "apps.sandbox",
+    "apps.dashboard",
 ]
 
 MIDDLEWARE = [
