@@ -15,7 +15,7 @@ from apps.integrations.models import ApiCall, SyncRun
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
 
-def test_seed_demo_then_first_syncs_fill_the_hub_from_the_sandbox(live_server, settings):
+def test_seed_demo_then_first_syncs_fill_the_hub_from_the_sandbox(live_server, settings, migration_data):
     # given the demo loaded for a hub served at the live server's address
     settings.HUB_PUBLIC_URL = live_server.url
     call_command("seed_demo", stdout=io.StringIO())
