@@ -1,11 +1,4 @@
-"""The one write path for employees, their history, persons and downstream actions.
-
-Everything that changes an employee's status goes through ``employee_records_apply`` (syncs, webhooks,
-files, manual entry) or through the recomputations below (future-dated events reaching their day, a
-mapping releasing held events, a transfer window expiring). All of them end in ``_refresh``, which applies
-the pure rules of ``lifecycle.py`` to a set of employees in bulk and writes the outcome in the caller's
-transaction: current status, transitions, scope, person status, transfer watches and outbox rows.
-"""
+"""The one write path for employees, their history, persons and downstream actions (see __init__)."""
 
 from __future__ import annotations
 
@@ -17,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from apps.companies.models import Company, CompanySet, Customer
@@ -26,20 +18,19 @@ from apps.core.errors import ApplicationError
 from apps.mappings.models import FilterRule, StatusCode, StatusMapping
 from apps.mappings.rules import MappingTable, Rule, scope
 
-from . import lifecycle
-from .identity import identity_key, last4
-from .lifecycle import Decision, StatusType, Transition
-from .models import (
+from .. import lifecycle
+from ..identity import identity_key, last4
+from ..lifecycle import Decision, StatusType, Transition
+from ..models import (
     ChangeBatch,
     DownstreamAction,
     DownstreamTarget,
     Employee,
-    FileImport,
     Person,
     StatusEvent,
     TransferWatch,
 )
-from .records import ApplyResult, EmployeeRecord, RecordRejection, Source
+from ..records import ApplyResult, EmployeeRecord, RecordRejection, Source
 
 logger = logging.getLogger(__name__)
 
@@ -199,7 +190,7 @@ def change_batch_close(*, batch: ChangeBatch) -> ChangeBatch:
 
 
 def _notify_mass_change(batch_id: int) -> None:
-    from . import hooks
+    from .. import hooks
 
     hooks.mass_change_held(batch_id)
 
@@ -245,7 +236,7 @@ def change_batch_decide(*, batch: ChangeBatch, approve: bool, acting_user, reaso
 
 
 def _enqueue_drain() -> None:
-    from .tasks import enqueue_drain
+    from ..tasks import enqueue_drain
 
     enqueue_drain()
 
@@ -516,7 +507,7 @@ def _after_commit_mapping_needed(ctx: _Context) -> None:
     company_set_id, codes = ctx.company_set.pk, sorted(ctx.held_codes)
 
     def raise_tickets():
-        from . import hooks
+        from .. import hooks
 
         for code in codes:
             hooks.mapping_needed(company_set_id, code)
@@ -830,231 +821,6 @@ def _write_actions(ctx: _Context, actions: list[DownstreamAction]) -> None:
     ctx.result.actions += len(fresh)
 
 
-# --- recomputations without new records -----------------------------------------------------------------
-
-
-def _recompute_employees(
-    *,
-    company_set: CompanySet,
-    employee_ids: Iterable[int],
-    batch: ChangeBatch,
-    cause: str,
-    today: dt.date | None,
-) -> ApplyResult:
-    ctx = _context(company_set=company_set, batch=batch, cause=cause, today=today)
-    ids = list(employee_ids)
-    for start in range(0, len(ids), CHUNK_SIZE):
-        employees = list(Employee.objects.filter(pk__in=ids[start : start + CHUNK_SIZE]))
-        events = _events_for([e.pk for e in employees])
-        histories = [(e, events.get(e.pk, [])) for e in employees]
-        _refresh(ctx, histories, {e.pk: _state_of(e) for e in employees})
-    return ctx.result
-
-
-def status_events_activate(*, today: dt.date | None = None) -> int:
-    """Let future-dated events take effect on their day: recompute employees whose status is stale.
-
-    An employee is stale when an event effective on or before today is later than its current status
-    date (or it has no current status yet). Runs daily; safe to run more often or twice.
-    """
-    today = today or timezone.localdate()
-    stale = (
-        StatusEvent.objects.filter(effective_date__lte=today, held=False)
-        .filter(effective_date__gt=F("employee__status_effective_date"))
-        .values_list("employee__company__company_set_id", "employee_id")
-        .distinct()
-    )
-    none_yet = (
-        StatusEvent.objects.filter(
-            effective_date__lte=today, held=False, employee__status_effective_date__isnull=True
-        )
-        .values_list("employee__company__company_set_id", "employee_id")
-        .distinct()
-    )
-    by_set: dict[int, set[int]] = defaultdict(set)
-    for set_id, employee_id in [*stale, *none_yet]:
-        by_set[set_id].add(employee_id)
-    total = 0
-    for set_id, ids in by_set.items():
-        company_set = CompanySet.objects.select_related("customer").get(pk=set_id)
-        with (
-            transaction.atomic(),
-            change_batch(
-                customer=company_set.customer, cause=f"future-dated events effective {today}"
-            ) as batch,
-        ):
-            result = _recompute_employees(
-                company_set=company_set, employee_ids=ids, batch=batch, cause=batch.cause, today=today
-            )
-            total += len(ids)
-            if result.actions:
-                transaction.on_commit(_enqueue_drain)
-    return total
-
-
-def transfer_watches_expire(*, today: dt.date | None = None) -> int:
-    """Deprovision persons whose transfer-out grace window passed without the matching hire."""
-    today = today or timezone.localdate()
-    expired = 0
-    due = TransferWatch.objects.filter(state=TransferWatch.State.OPEN, expires_on__lt=today).select_related(
-        "person__customer", "employee"
-    )
-    for watch in due:
-        with transaction.atomic():
-            locked = TransferWatch.objects.select_for_update().filter(
-                pk=watch.pk, state=TransferWatch.State.OPEN
-            )
-            if not locked.exists():
-                continue
-            person = Person.objects.get(pk=watch.person_id)
-            watch.state = TransferWatch.State.EXPIRED
-            watch.resolved_at = timezone.now()
-            watch.save(update_fields=["state", "resolved_at", "updated_at"])
-            expired += 1
-            if person.status_type == StatusType.ACTIVE:
-                continue  # a hire arrived by another path; nothing to take away
-            company_set = watch.employee.company.company_set
-            with change_batch(
-                customer=person.customer, cause=f"transfer grace expired for person {person.pk}"
-            ) as b:
-                ctx = _context(company_set=company_set, batch=b, cause=b.cause, today=today)
-                _write_actions(
-                    ctx, [_action(ctx, person, watch.employee, Decision.DEPROVISION, watch.effective_date)]
-                )
-    return expired
-
-
-# --- mappings: set, release, preview --------------------------------------------------------------------
-
-
-@dataclass
-class MappingOutcome:
-    mapping: StatusMapping
-    released_events: int
-    employees: list[int]
-    result: ApplyResult
-    batch: ChangeBatch | None
-
-
-@transaction.atomic
-def status_mapping_set(
-    *,
-    company_set: CompanySet,
-    code: str,
-    status_type: str,
-    company: Company | None = None,
-    description: str = "",
-    acting_user=None,
-    today: dt.date | None = None,
-) -> MappingOutcome:
-    """Map a custom code to a status type (set-wide or for one company) and release its held events.
-
-    Standard codes keep their seed-002 type and cannot be remapped. Releasing recomputes the affected
-    employees under one change batch, so the mass-change safeguard covers mapping changes too.
-    """
-    code = code.strip().upper()
-    if code in lifecycle.STANDARD_CODES:
-        raise ApplicationError(f"{code} is a standard code; its type is fixed.", extra={"field": "code"})
-    if company is not None and company.company_set_id != company_set.pk:
-        raise ApplicationError("The company is not in this company set.", extra={"field": "company"})
-    StatusType(status_type)
-    mapping, _ = StatusMapping.objects.update_or_create(
-        company_set=company_set,
-        company=company,
-        code=code,
-        defaults={"status_type": status_type, "description": description, "created_by": acting_user},
-    )
-    mapping.full_clean()
-    StatusCode.objects.get_or_create(
-        company_set=company_set,
-        company=None,
-        code=code,
-        standard=False,
-        defaults={"description": description},
-    )
-    events = StatusEvent.objects.filter(code=code, employee__company__company_set=company_set)
-    if company is not None:
-        events = events.filter(employee__company=company)
-    else:
-        overridden = StatusMapping.objects.filter(company_set=company_set, code=code, company__isnull=False)
-        events = events.exclude(employee__company__in=overridden.values("company"))
-    employee_ids = sorted(set(events.values_list("employee_id", flat=True)))
-    now = timezone.now()
-    released = events.filter(held=True).update(held=False, status_type=status_type, released_at=now)
-    events.exclude(status_type=status_type).update(status_type=status_type)
-    if not employee_ids:
-        return MappingOutcome(mapping, released, [], ApplyResult(), None)
-    with change_batch(customer=company_set.customer, cause=f"mapping {code} -> {status_type}") as batch:
-        result = _recompute_employees(
-            company_set=company_set, employee_ids=employee_ids, batch=batch, cause=batch.cause, today=today
-        )
-    transaction.on_commit(_enqueue_drain)
-    return MappingOutcome(mapping, released, employee_ids, result, batch)
-
-
-class _PreviewRollback(Exception):
-    def __init__(self, payload):
-        self.payload = payload
-
-
-def status_mapping_preview(
-    *, company_set: CompanySet, code: str, status_type: str, company: Company | None = None, today=None
-) -> dict:
-    """Show what saving a mapping would do, without saving it: the real service in a rolled-back transaction."""
-    try:
-        with transaction.atomic():
-            before = {
-                e.pk: (e.status_type, e.person_id)
-                for e in Employee.objects.filter(
-                    status_events__code=code.strip().upper(), company__company_set=company_set
-                ).distinct()
-            }
-            outcome = status_mapping_set(
-                company_set=company_set, code=code, status_type=status_type, company=company, today=today
-            )
-            employees = Employee.objects.filter(pk__in=outcome.employees).select_related("company", "person")
-            actions = DownstreamAction.objects.filter(batch=outcome.batch).select_related(
-                "person", "employee__company"
-            )
-            payload = {
-                "code": outcome.mapping.code,
-                "status_type": status_type,
-                "released_events": outcome.released_events,
-                "employees": [
-                    {
-                        "id": e.pk,
-                        "company_external_id": e.company.external_id,
-                        "employee_id": e.employee_id,
-                        "name": f"{e.first_name} {e.last_name}".strip(),
-                        "status_type_before": before.get(e.pk, (None,))[0],
-                        "status_type_after": e.status_type,
-                        "person": e.person_id,
-                    }
-                    for e in employees
-                ],
-                "persons": sorted({e.person_id for e in employees if e.person_id}),
-                "actions": [
-                    {
-                        "person": a.person_id,
-                        "person_name": a.person.display_name,
-                        "action": a.action,
-                        "effective_date": a.effective_date.isoformat(),
-                        "state": a.state,
-                        "employee": f"{a.employee.company.external_id}/{a.employee.employee_id}"
-                        if a.employee
-                        else "",
-                    }
-                    for a in actions
-                ],
-                "held_for_approval": bool(
-                    outcome.batch and outcome.batch.state == ChangeBatch.State.AWAITING_APPROVAL
-                ),
-            }
-            raise _PreviewRollback(payload)
-    except _PreviewRollback as done:
-        return done.payload
-
-
 # --- review and targets ---------------------------------------------------------------------------------
 
 
@@ -1076,164 +842,3 @@ def downstream_target_set(*, customer: Customer, acting_user=None, **fields) -> 
     target.full_clean()
     target.save()
     return target
-
-
-# --- the standard employee file -------------------------------------------------------------------------
-
-
-def employee_file_import(
-    *,
-    customer: Customer,
-    data: bytes | str,
-    filename: str,
-    companies: Iterable[Company] | None = None,
-    acting_user=None,
-    today: dt.date | None = None,
-) -> FileImport:
-    """Apply a standard employee file: good rows land, bad rows are reported by line, nothing half-way.
-
-    1. A file-level problem (not UTF-8, required columns missing) refuses the whole file, recorded.
-    2. Rows naming a company this customer (or the given companies) does not have are rejected.
-    3. The rest is applied per company through ``employee_records_apply`` under one change batch, so the
-       mass-change safeguard sees the file as one cause.
-    """
-    from . import files
-
-    known = {
-        c.external_id: c
-        for c in (
-            companies
-            if companies is not None
-            else Company.objects.filter(company_set__customer=customer).select_related("company_set")
-        )
-    }
-    file_import = FileImport(customer=customer, filename=filename[:255], uploaded_by=acting_user)
-    try:
-        parsed = files.parse(data)
-    except files.FileRefused as exc:
-        file_import.refused = str(exc)
-        file_import.save()
-        return file_import
-    errors = list(parsed.errors)
-    by_company: dict[str, list[tuple[int, EmployeeRecord]]] = defaultdict(list)
-    for line, rec in parsed.rows:
-        if rec.company_external_id not in known:
-            errors.append(
-                {
-                    "line": line,
-                    "employee_id": rec.employee_id,
-                    "reason": f"unknown company {rec.company_external_id}",
-                }
-            )
-            continue
-        by_company[rec.company_external_id].append((line, rec))
-    accepted = 0
-    with transaction.atomic():
-        file_import.save()
-        with change_batch(customer=customer, cause=f"file {filename} ({file_import.pk})"[:200]) as batch:
-            for external_id, rows in by_company.items():
-                result = employee_records_apply(
-                    company=known[external_id],
-                    records=[rec for _, rec in rows],
-                    source=Source.FILE,
-                    acting_user=acting_user,
-                    today=today,
-                    batch=batch,
-                    cause=f"file {filename}",
-                )
-                for rejection in result.rejected:
-                    line, rec = rows[rejection.index]
-                    errors.append({"line": line, "employee_id": rec.employee_id, "reason": rejection.reason})
-                accepted += len(rows) - len(result.rejected)
-        file_import.rows = parsed.total
-        file_import.accepted = accepted
-        file_import.rejected = len(errors)
-        file_import.errors = sorted(errors, key=lambda e: e["line"])
-        file_import.save(update_fields=["rows", "accepted", "rejected", "errors", "updated_at"])
-    return file_import
-
-
-# --- filters --------------------------------------------------------------------------------------------
-
-
-def _scope_counts(company_set: CompanySet, rules: list[Rule]) -> tuple[int, int]:
-    companies = {c.pk: c.external_id for c in company_set.companies.all()}
-    rows = Employee.objects.filter(company__company_set=company_set).values_list(
-        "employment_type", "decision_status_type", "benefit_class", "company_id", "pay_group"
-    )
-    inside = total = 0
-    for employment_type, status_type, benefit_class, company_id, pay_group in rows.iterator():
-        total += 1
-        values = {
-            "employment_type": employment_type,
-            "status_type": status_type,
-            "benefit_class": benefit_class,
-            "company": companies[company_id],
-            "pay_group": pay_group,
-        }
-        inside += scope(values, rules)[0]
-    return inside, total
-
-
-def filter_rule_preview(
-    *,
-    company_set: CompanySet,
-    field: str,
-    operator: str,
-    values: list,
-    include: bool,
-    rule: FilterRule | None = None,
-) -> dict:
-    """Count the company set's records in scope now and with the rule saved (nothing is written)."""
-    current = _filter_rules(company_set)
-    candidate = Rule(
-        id=rule.pk if rule else 0,
-        field=field,
-        operator=operator,
-        values=frozenset(map(str, values)),
-        include=include,
-    )
-    proposed = [r for r in current if not (rule and r.id == rule.pk)] + [candidate]
-    now_in, total = _scope_counts(company_set, current)
-    then_in, _ = _scope_counts(company_set, proposed)
-    return {"records": total, "in_scope_now": now_in, "in_scope_after": then_in, "change": then_in - now_in}
-
-
-@transaction.atomic
-def filter_rule_save(
-    *,
-    company_set: CompanySet,
-    field: str,
-    operator: str,
-    values: list,
-    include: bool,
-    description: str = "",
-    active: bool = True,
-    rule: FilterRule | None = None,
-    acting_user=None,
-    today: dt.date | None = None,
-) -> FilterRule:
-    """Create or change a scope rule, then re-evaluate the set's records under one change batch."""
-    rule = rule or FilterRule(company_set=company_set)
-    rule.field, rule.operator, rule.values, rule.include = field, operator, [str(v) for v in values], include
-    rule.description, rule.active = description, active
-    rule.full_clean()
-    rule.save()
-    filter_rules_reapply(company_set=company_set, cause=f"filter rule {rule.pk} saved", today=today)
-    return rule
-
-
-@transaction.atomic
-def filter_rule_delete(*, rule: FilterRule, acting_user=None, today: dt.date | None = None) -> None:
-    company_set = rule.company_set
-    pk = rule.pk
-    rule.delete()
-    filter_rules_reapply(company_set=company_set, cause=f"filter rule {pk} deleted", today=today)
-
-
-def filter_rules_reapply(*, company_set: CompanySet, cause: str, today: dt.date | None = None) -> ApplyResult:
-    ids = list(Employee.objects.filter(company__company_set=company_set).values_list("pk", flat=True))
-    with change_batch(customer=company_set.customer, cause=cause) as batch:
-        return _recompute_employees(
-            company_set=company_set, employee_ids=ids, batch=batch, cause=cause, today=today
-        )

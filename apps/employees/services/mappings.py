@@ -1,0 +1,246 @@
+"""Status mappings (set, release, preview) and scope filters (save, preview, re-apply)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.companies.models import Company, CompanySet
+from apps.core.errors import ApplicationError
+from apps.mappings.models import FilterRule, StatusCode, StatusMapping
+from apps.mappings.rules import Rule, scope
+
+from .. import lifecycle
+from ..lifecycle import StatusType
+from ..models import (
+    ChangeBatch,
+    DownstreamAction,
+    Employee,
+    StatusEvent,
+)
+from ..records import ApplyResult
+from ._core import (
+    _enqueue_drain,
+    _filter_rules,
+    change_batch,
+)
+from .recompute import _recompute_employees
+
+# --- mappings: set, release, preview --------------------------------------------------------------------
+
+
+@dataclass
+class MappingOutcome:
+    mapping: StatusMapping
+    released_events: int
+    employees: list[int]
+    result: ApplyResult
+    batch: ChangeBatch | None
+
+
+@transaction.atomic
+def status_mapping_set(
+    *,
+    company_set: CompanySet,
+    code: str,
+    status_type: str,
+    company: Company | None = None,
+    description: str = "",
+    acting_user=None,
+    today: dt.date | None = None,
+) -> MappingOutcome:
+    """Map a custom code to a status type (set-wide or for one company) and release its held events.
+
+    Standard codes keep their seed-002 type and cannot be remapped. Releasing recomputes the affected
+    employees under one change batch, so the mass-change safeguard covers mapping changes too.
+    """
+    code = code.strip().upper()
+    if code in lifecycle.STANDARD_CODES:
+        raise ApplicationError(f"{code} is a standard code; its type is fixed.", extra={"field": "code"})
+    if company is not None and company.company_set_id != company_set.pk:
+        raise ApplicationError("The company is not in this company set.", extra={"field": "company"})
+    StatusType(status_type)
+    mapping, _ = StatusMapping.objects.update_or_create(
+        company_set=company_set,
+        company=company,
+        code=code,
+        defaults={"status_type": status_type, "description": description, "created_by": acting_user},
+    )
+    mapping.full_clean()
+    StatusCode.objects.get_or_create(
+        company_set=company_set,
+        company=None,
+        code=code,
+        standard=False,
+        defaults={"description": description},
+    )
+    events = StatusEvent.objects.filter(code=code, employee__company__company_set=company_set)
+    if company is not None:
+        events = events.filter(employee__company=company)
+    else:
+        overridden = StatusMapping.objects.filter(company_set=company_set, code=code, company__isnull=False)
+        events = events.exclude(employee__company__in=overridden.values("company"))
+    employee_ids = sorted(set(events.values_list("employee_id", flat=True)))
+    now = timezone.now()
+    released = events.filter(held=True).update(held=False, status_type=status_type, released_at=now)
+    events.exclude(status_type=status_type).update(status_type=status_type)
+    if not employee_ids:
+        return MappingOutcome(mapping, released, [], ApplyResult(), None)
+    with change_batch(customer=company_set.customer, cause=f"mapping {code} -> {status_type}") as batch:
+        result = _recompute_employees(
+            company_set=company_set, employee_ids=employee_ids, batch=batch, cause=batch.cause, today=today
+        )
+    transaction.on_commit(_enqueue_drain)
+    return MappingOutcome(mapping, released, employee_ids, result, batch)
+
+
+class _PreviewRollback(Exception):
+    def __init__(self, payload):
+        self.payload = payload
+
+
+def status_mapping_preview(
+    *, company_set: CompanySet, code: str, status_type: str, company: Company | None = None, today=None
+) -> dict:
+    """Show what saving a mapping would do, without saving it: the real service in a rolled-back transaction."""
+    try:
+        with transaction.atomic():
+            before = {
+                e.pk: (e.status_type, e.person_id)
+                for e in Employee.objects.filter(
+                    status_events__code=code.strip().upper(), company__company_set=company_set
+                ).distinct()
+            }
+            outcome = status_mapping_set(
+                company_set=company_set, code=code, status_type=status_type, company=company, today=today
+            )
+            employees = Employee.objects.filter(pk__in=outcome.employees).select_related("company", "person")
+            actions = DownstreamAction.objects.filter(batch=outcome.batch).select_related(
+                "person", "employee__company"
+            )
+            payload = {
+                "code": outcome.mapping.code,
+                "status_type": status_type,
+                "released_events": outcome.released_events,
+                "employees": [
+                    {
+                        "id": e.pk,
+                        "company_external_id": e.company.external_id,
+                        "employee_id": e.employee_id,
+                        "name": f"{e.first_name} {e.last_name}".strip(),
+                        "status_type_before": before.get(e.pk, (None,))[0],
+                        "status_type_after": e.status_type,
+                        "person": e.person_id,
+                    }
+                    for e in employees
+                ],
+                "persons": sorted({e.person_id for e in employees if e.person_id}),
+                "actions": [
+                    {
+                        "person": a.person_id,
+                        "person_name": a.person.display_name,
+                        "action": a.action,
+                        "effective_date": a.effective_date.isoformat(),
+                        "state": a.state,
+                        "employee": f"{a.employee.company.external_id}/{a.employee.employee_id}"
+                        if a.employee
+                        else "",
+                    }
+                    for a in actions
+                ],
+                "held_for_approval": bool(
+                    outcome.batch and outcome.batch.state == ChangeBatch.State.AWAITING_APPROVAL
+                ),
+            }
+            raise _PreviewRollback(payload)
+    except _PreviewRollback as done:
+        return done.payload
+
+
+# --- filters --------------------------------------------------------------------------------------------
+
+
+def _scope_counts(company_set: CompanySet, rules: list[Rule]) -> tuple[int, int]:
+    companies = {c.pk: c.external_id for c in company_set.companies.all()}
+    rows = Employee.objects.filter(company__company_set=company_set).values_list(
+        "employment_type", "decision_status_type", "benefit_class", "company_id", "pay_group"
+    )
+    inside = total = 0
+    for employment_type, status_type, benefit_class, company_id, pay_group in rows.iterator():
+        total += 1
+        values = {
+            "employment_type": employment_type,
+            "status_type": status_type,
+            "benefit_class": benefit_class,
+            "company": companies[company_id],
+            "pay_group": pay_group,
+        }
+        inside += scope(values, rules)[0]
+    return inside, total
+
+
+def filter_rule_preview(
+    *,
+    company_set: CompanySet,
+    field: str,
+    operator: str,
+    values: list,
+    include: bool,
+    rule: FilterRule | None = None,
+) -> dict:
+    """Count the company set's records in scope now and with the rule saved (nothing is written)."""
+    current = _filter_rules(company_set)
+    candidate = Rule(
+        id=rule.pk if rule else 0,
+        field=field,
+        operator=operator,
+        values=frozenset(map(str, values)),
+        include=include,
+    )
+    proposed = [r for r in current if not (rule and r.id == rule.pk)] + [candidate]
+    now_in, total = _scope_counts(company_set, current)
+    then_in, _ = _scope_counts(company_set, proposed)
+    return {"records": total, "in_scope_now": now_in, "in_scope_after": then_in, "change": then_in - now_in}
+
+
+@transaction.atomic
+def filter_rule_save(
+    *,
+    company_set: CompanySet,
+    field: str,
+    operator: str,
+    values: list,
+    include: bool,
+    description: str = "",
+    active: bool = True,
+    rule: FilterRule | None = None,
+    acting_user=None,
+    today: dt.date | None = None,
+) -> FilterRule:
+    """Create or change a scope rule, then re-evaluate the set's records under one change batch."""
+    rule = rule or FilterRule(company_set=company_set)
+    rule.field, rule.operator, rule.values, rule.include = field, operator, [str(v) for v in values], include
+    rule.description, rule.active = description, active
+    rule.full_clean()
+    rule.save()
+    filter_rules_reapply(company_set=company_set, cause=f"filter rule {rule.pk} saved", today=today)
+    return rule
+
+
+@transaction.atomic
+def filter_rule_delete(*, rule: FilterRule, acting_user=None, today: dt.date | None = None) -> None:
+    company_set = rule.company_set
+    pk = rule.pk
+    rule.delete()
+    filter_rules_reapply(company_set=company_set, cause=f"filter rule {pk} deleted", today=today)
+
+
+def filter_rules_reapply(*, company_set: CompanySet, cause: str, today: dt.date | None = None) -> ApplyResult:
+    ids = list(Employee.objects.filter(company__company_set=company_set).values_list("pk", flat=True))
+    with change_batch(customer=company_set.customer, cause=cause) as batch:
+        return _recompute_employees(
+            company_set=company_set, employee_ids=ids, batch=batch, cause=cause, today=today
+        )
