@@ -15,7 +15,7 @@ PROVIDER_DEFAULTS: dict[str, tuple[str, str, str]] = {
     # provider: (env prefix, default short name, default support address)
     "paylocity": ("PAYLOCITY", "PCTY", "webservices@paylocity.com"),
     "prismhr": ("PRISMHR", "PrismHR", ""),
-    "affinity": ("AFFINITY", "Affinity", ""),
+    "affinity": ("AFFINITY", "Affinity", "helpdesk@affinityteam.com"),  # seed 003: mail creates a ticket
 }
 
 

@@ -282,9 +282,12 @@ def test_draft_holds_no_personal_data_and_exactly_one_client_id_fragment(people,
     # then no personal value of any employee appears
     for p in people:
         assert _leaks(text, p) == []
-    # and exactly one 7-character fragment of the client ID appears: the configured one
+    # and exactly one 7-character fragment of the client ID appears: the configured one (a window that is
+    # also a word of the draft's own wording, like "Employe" of "Employee IDs", is not a piece of the ID)
+    wording = escalation_draft_build(make_input(title="x", client_id="~" * len(client_id), fragment_end=end))
+    own_words = wording.subject + "\n" + wording.body
     windows = {client_id[i : i + 7] for i in range(len(client_id) - 6)}
-    assert {w for w in windows if w in text} == {fragment}
+    assert {w for w in windows if w in text and (w == fragment or w not in own_words)} == {fragment}
     # and the IDs Level 2 needs are all there
     for p in people:
         assert p["company_id"] in draft.body and p["employee_id"] in draft.body
