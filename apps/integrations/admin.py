@@ -83,6 +83,7 @@ class ConnectionForm(forms.ModelForm):
             "circuit_cooldown_seconds",
             "webhook_digest_types",
             "webhook_coalesce_seconds",
+            "prismhr_subscription_id",
             "sftp_host",
             "sftp_port",
             "sftp_username",
@@ -167,7 +168,7 @@ class ConnectionAdmin(CustomerScopedAdmin):
         ),
         (
             "Webhook processing",
-            {"fields": ("webhook_digest_types", "webhook_coalesce_seconds")},
+            {"fields": ("webhook_digest_types", "webhook_coalesce_seconds", "prismhr_subscription_id")},
         ),
         (
             "Affinity file drop (SFTP)",

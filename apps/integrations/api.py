@@ -69,6 +69,7 @@ class ConnectionSerializer(serializers.ModelSerializer):
             "last_auth_error",
             "webhook_digest_types",
             "webhook_coalesce_seconds",
+            "prismhr_subscription_id",
             "sftp_host",
             "sftp_port",
             "sftp_username",

@@ -143,6 +143,12 @@ class Connection(TimeStampedModel):
     webhook_coalesce_seconds = models.PositiveIntegerField(
         default=0, help_text="Gather hooks for one employee arriving within this many seconds into one GET."
     )
+    prismhr_subscription_id = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="PrismHR: poll this subscription's events (subscription/v1/getNewEvents) every few minutes, "
+        "besides the webhooks; the same event arriving both ways is stored once.",
+    )
 
     class Meta:
         ordering = ["customer__name", "name"]

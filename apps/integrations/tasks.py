@@ -76,6 +76,21 @@ def affinity_files_pull_task() -> int:
     return pulled
 
 
+def prismhr_events_poll_task() -> int:
+    from .services.inbox import prismhr_events_poll_all
+
+    return prismhr_events_poll_all()
+
+
+register(
+    ScheduleSpec(
+        name="integrations: poll PrismHR subscription events",
+        func="apps.integrations.tasks.prismhr_events_poll_task",
+        when="every 5 minutes: take new PrismHR subscription events (getNewEvents) into the webhook inbox",
+        schedule_type=Schedule.MINUTES,
+        minutes=5,
+    )
+)
 register(
     ScheduleSpec(
         name="integrations: sweep the webhook inbox",

@@ -38,6 +38,7 @@ EDITABLE_FIELDS = (
     "circuit_cooldown_seconds",
     "webhook_digest_types",
     "webhook_coalesce_seconds",
+    "prismhr_subscription_id",
     "sftp_host",
     "sftp_port",
     "sftp_username",

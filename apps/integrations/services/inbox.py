@@ -352,3 +352,51 @@ def webhook_event_replay(*, event: WebhookEvent, acting_user=None) -> WebhookEve
     if event.state == WebhookEvent.State.PENDING:
         transaction.on_commit(lambda: _enqueue([event.pk]))
     return event
+
+
+# --- PrismHR: events polled instead of (or besides) pushed --------------------------------------------------
+
+POLL_PAGE = 200
+POLL_MAX_PAGES = 50  # at most 10,000 events a run; the rest come on the next run
+
+
+def prismhr_events_poll(*, connection: Connection) -> int:
+    """Take the subscription's new events with ``getNewEvents`` into the inbox; return how many were new.
+
+    The events go through the same parser and inbox as PrismHR's webhooks, so an event that arrives both as a
+    hook and by polling (same event ID, same delivery key) is stored and processed once, and every one is
+    confirmed by a GET before anything changes.
+    """
+    import json
+
+    from ..providers import client_for
+    from ..providers.prismhr import webhooks as prism_webhooks
+
+    if connection.provider != "prismhr" or not connection.prismhr_subscription_id:
+        return 0
+    client = client_for(connection)
+    new = 0
+    with call_context():
+        for _ in range(POLL_MAX_PAGES):
+            events = client.new_events(connection.prismhr_subscription_id, count=POLL_PAGE)
+            if not events:
+                break
+            hooks = prism_webhooks.parse(json.dumps({"events": events}).encode(), {}, {})
+            with transaction.atomic():
+                stored = webhook_events_store(connection=connection, events=hooks)
+            new += sum(1 for _, created in stored if created)
+            if len(events) < POLL_PAGE:
+                break
+    return new
+
+
+def prismhr_events_poll_all() -> int:
+    """Poll every active PrismHR connection that names a subscription."""
+    total = 0
+    connections = Connection.objects.filter(provider="prismhr").exclude(prismhr_subscription_id="")
+    for connection in connections.exclude(state=Connection.State.PAUSED):
+        try:
+            total += prismhr_events_poll(connection=connection)
+        except ProviderError as exc:
+            logger.warning("polling PrismHR events of %s failed: %s", connection.slug, exc)
+    return total

@@ -39,7 +39,12 @@ SANDBOX = {
     ),
     Provider.PRISMHR: (
         "prismhr/prismhr-api/services/rest",
-        {"username": "sandbox-prism-user", "password": "sandbox-prism-password", "peo_id": "SANDBOXPEO"},
+        {
+            "username": "sandbox-prism-user",
+            "password": "sandbox-prism-password",
+            "peo_id": "SANDBOXPEO",
+            "prismhr_subscription_id": "hub-demo",
+        },
     ),
     Provider.AFFINITY: (
         "affinity",

@@ -132,6 +132,16 @@ class Client(ProviderClient):
             result.missing.extend(i for i in chunk if i not in returned)
         return result
 
+    def new_events(self, subscription_id: str, *, count: int = 200) -> list[dict]:
+        """``subscription/v1/getNewEvents``: the subscription's events not handed out before (each once)."""
+        body = self._call(
+            "subscription/v1/getNewEvents",
+            {"subscriptionId": subscription_id, "numberOfEvents": count},
+            empty_on_404=True,
+        )
+        events = body.get("events") or []
+        return [e for e in events if isinstance(e, dict)]
+
     def client_list(self) -> list[dict]:
         """``clientMaster/v1/getClientList``: the PEO's clients visible to this user."""
         body = self._call("clientMaster/v1/getClientList", {}, empty_on_404=True)
