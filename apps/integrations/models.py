@@ -205,6 +205,12 @@ class SyncRun(TimeStampedModel):
     ACTIVE_STATES = (State.PENDING, State.RUNNING)
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sync_runs")
+    connection_state = models.CharField(
+        max_length=20,
+        choices=Connection.State.choices,
+        blank=True,
+        help_text="The connection's state when the run was requested (a test sync proves testing later too).",
+    )
     kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.EMPLOYEES)
     company = models.ForeignKey(
         Company,

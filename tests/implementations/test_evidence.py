@@ -107,7 +107,13 @@ def test_data_audit_extract_when_the_extract_was_downloaded(project, consultant)
 
 
 def _sync(connection, **fields):
-    defaults = {"kind": SyncRun.Kind.EMPLOYEES, "full": True, "state": SyncRun.State.SUCCEEDED, "fetched": 40}
+    defaults = {
+        "kind": SyncRun.Kind.EMPLOYEES,
+        "full": True,
+        "state": SyncRun.State.SUCCEEDED,
+        "fetched": 40,
+        "connection_state": Connection.State.TESTING,
+    }
     defaults.update(fields)
     return SyncRun.objects.create(connection=connection, **defaults)
 
@@ -129,13 +135,19 @@ def test_clean_test_sync_needs_a_full_employee_sync_without_failures(project, co
     assert _line(project, "clean_test_sync").done is satisfied
 
 
-def test_a_clean_sync_on_a_live_connection_does_not_prove_testing(project, connection):
+def test_a_clean_sync_run_while_live_does_not_prove_testing(project, connection):
+    _sync(connection, connection_state=Connection.State.LIVE)
+    _refresh(project)
+    line = _line(project, "clean_test_sync")
+    assert not line.done and "while the connection was in testing" in line.evidence_summary
+
+
+def test_a_clean_test_sync_still_proves_testing_after_going_live(project, connection):
     _sync(connection)
     connection.state = Connection.State.LIVE
     connection.save()
     _refresh(project)
-    line = _line(project, "clean_test_sync")
-    assert not line.done and "not in testing" in line.evidence_summary
+    assert _line(project, "clean_test_sync").done
 
 
 def test_testing_validated_needs_both_a_clean_test_sync_and_an_extract(customer, connection, consultant):

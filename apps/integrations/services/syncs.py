@@ -103,6 +103,7 @@ def sync_run_request(
         raise ApplicationError(f"Company {company.external_id} is not one of {connection.name}'s companies.")
     run = SyncRun(
         connection=connection,
+        connection_state=connection.state,
         kind=kind,
         full=full,
         company=company,
