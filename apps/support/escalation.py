@@ -135,6 +135,12 @@ def escalation_draft_build(data: EscalationInput) -> EscalationDraft:
     def clean(text: str) -> str:
         return _without_client_id(redact(text, known=known, today=today), data.client_id).strip()
 
+    def clean_uri(uri: str) -> str:
+        # A request URI is ours, not free text, and seed 000 wants it as it was sent: scrub personal data and
+        # the full client ID, but not every 7-character window of it ("employe" of ".../employees/..." must
+        # survive a client ID that happens to contain it).
+        return redact(uri, known=known, today=today).strip()
+
     fragment = client_id_fragment(data.client_id, data.fragment_end) if data.client_id else ""
     which = "first" if data.fragment_end == "first" else "last"
 
@@ -182,7 +188,7 @@ def escalation_draft_build(data: EscalationInput) -> EscalationDraft:
         "Request URIs and their date/time stamps (UTC, ISO 8601):",
         *(
             [
-                f"  - {utc_iso(c.at)}  {c.method.upper()} {clean(c.uri)}"
+                f"  - {utc_iso(c.at)}  {c.method.upper()} {clean_uri(c.uri)}"
                 + (f"  -> HTTP {c.status}" if c.status else "  -> no response")
                 for c in calls
             ]
@@ -209,7 +215,7 @@ def escalation_draft_build(data: EscalationInput) -> EscalationDraft:
         fragment,
         *company_ids,
         *(e.employee_id for e in employees),
-        *(clean(c.uri) for c in calls),
+        *(clean_uri(c.uri) for c in calls),
         *(utc_iso(c.at) for c in calls),
         *(utc_iso(e.at) for e in events),
         *(utc_iso(line.at) for line in data.log),

@@ -286,6 +286,8 @@ def test_draft_holds_no_personal_data_and_exactly_one_client_id_fragment(people,
     # also a word of the draft's own wording, like "Employe" of "Employee IDs", is not a piece of the ID)
     wording = escalation_draft_build(make_input(title="x", client_id="~" * len(client_id), fragment_end=end))
     own_words = wording.subject + "\n" + wording.body
+    # the request URIs are quoted as sent (seed 000): a window of the client ID inside one is not a leak
+    own_words += "\n" + "\n".join(line for line in text.splitlines() if "://" in line)
     windows = {client_id[i : i + 7] for i in range(len(client_id) - 6)}
     assert {w for w in windows if w in text and (w == fragment or w not in own_words)} == {fragment}
     # and the IDs Level 2 needs are all there
@@ -293,3 +295,12 @@ def test_draft_holds_no_personal_data_and_exactly_one_client_id_fragment(people,
         assert p["company_id"] in draft.body and p["employee_id"] in draft.body
     # and the draft passes the check an edited body goes through
     assert escalation_body_check(draft.body, data, draft) == []
+
+
+def test_request_uris_stay_verbatim_even_when_the_client_id_shares_a_word_with_them():
+    # given a client ID one of whose 7-character windows is "employe", as in ".../employees/..."
+    assert "/employees/" in URI
+    draft = escalation_draft_build(make_input(client_id="employe000"))
+    # then the request URI is quoted exactly as sent, and the ID is still named by its fragment only
+    assert URI in draft.body
+    assert "): employe\n" in draft.body
