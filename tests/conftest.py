@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.contrib.auth.models import Group
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from apps.users.models import User
 from apps.users.roles import ADMINS, CONSULTANTS, SUPPORT
 from tests.companies.factories import CompanyFactory, CompanySetFactory, CustomerFactory
+
+# CI explores the same examples every run (a property that fails there fails again, and a green run means the
+# same thing twice); on a developer's machine hypothesis keeps exploring new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture
