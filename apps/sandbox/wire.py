@@ -11,6 +11,8 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
+from apps.employees import files as employee_files
+
 from .models import SandboxBatch, SandboxEmployee, SandboxEvent, SandboxVoucher, StatusType
 
 # ---------------------------------------------------------------------------------------------------------
@@ -254,23 +256,7 @@ def affinity_hook(e: SandboxEmployee, kind: str, *, now: dt.datetime) -> dict:
 # ---------------------------------------------------------------------------------------------------------
 # The standard employee file (INTERFACE.md), for the Affinity file drop
 
-STANDARD_FILE_COLUMNS = (
-    "company_id",
-    "employee_id",
-    "first_name",
-    "last_name",
-    "work_email",
-    "national_id",
-    "birth_date",
-    "employment_type",
-    "benefit_class",
-    "pay_group",
-    "status_code",
-    "status_effective_date",
-    "change_reason",
-    "hire_date",
-    "termination_date",
-)
+STANDARD_FILE_COLUMNS = employee_files.COLUMNS  # the standard employee file of INTERFACE.md
 
 
 def standard_file_row(e: SandboxEmployee) -> list[str]:

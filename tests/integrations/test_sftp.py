@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from apps.companies.models import Provider
+from apps.employees.files import FileRefused
+from apps.employees.files import parse as parse_standard_file
 from apps.employees.models import Employee
 from apps.integrations.errors import ProviderError
 from apps.integrations.models import ApiCall
-from apps.integrations.providers.affinity.records import FileRefused, parse_standard_file
 from apps.integrations.services import affinity_files_pull
 from tests.companies.factories import CompanyFactory, CompanySetFactory
 from tests.integrations.factories import ConnectionFactory
@@ -153,6 +154,26 @@ def test_rows_are_grouped_by_company_and_dates_are_checked():
         + "B,2,,,,,,,,,t,2024-01-02,,,\n"
         + "A,3,,,,,1990-13-40,,,,A,2024-01-01,,,\n"
     )
-    assert {k: [r.employee_id for r in v] for k, v in parsed.records.items()} == {"A": ["1"], "B": ["2"]}
-    assert parsed.records["B"][0].status_code == "T"
-    assert parsed.errors == [(4, "birth_date '1990-13-40' is not a date (YYYY-MM-DD)")]
+    # (the one parser of the standard file, shared with import_employees and the admin upload)
+    records: dict[str, list] = {}
+    for _, record in parsed.rows:
+        records.setdefault(record.company_external_id, []).append(record)
+    assert {k: [r.employee_id for r in v] for k, v in records.items()} == {"A": ["1"], "B": ["2"]}
+    assert records["B"][0].status_code == "T"
+    assert [(e["line"], e["reason"]) for e in parsed.errors] == [
+        (4, "birth_date '1990-13-40' is not a date (YYYY-MM-DD)")
+    ]
+
+
+@pytest.mark.django_db
+def test_a_pulled_file_is_recorded_as_one_file_import(sshd, affinity_conn):
+    from apps.employees.models import FileImport
+
+    (sshd["drop"] / "employees-2025-03-11.csv").write_text(
+        HEADER
+        + "AFF100,E1,Alan,Turing,,,,FT,STD,M,A,2024-01-15,,,\n"
+        + "AFF100,,No,Id,,,,,,,A,2024-01-15,,,\n"
+    )
+    affinity_files_pull(connection=affinity_conn)
+    imported = FileImport.objects.get(filename="employees-2025-03-11.csv")
+    assert (imported.rows, imported.accepted, imported.rejected) == (2, 1, 1)

@@ -13,7 +13,7 @@ from apps.companies.models import Company, Customer
 from ..models import (
     FileImport,
 )
-from ..records import EmployeeRecord, Source
+from ..records import ApplyResult, EmployeeRecord, Source
 from ._core import (
     change_batch,
     employee_records_apply,
@@ -37,6 +37,7 @@ def employee_file_import(
     2. Rows naming a company this customer (or the given companies) does not have are rejected.
     3. The rest is applied per company through ``employee_records_apply`` under one change batch, so the
        mass-change safeguard sees the file as one cause.
+    The returned FileImport also carries ``apply_result`` (not stored): the merged counts of the apply.
     """
     from .. import files
 
@@ -49,6 +50,7 @@ def employee_file_import(
         )
     }
     file_import = FileImport(customer=customer, filename=filename[:255], uploaded_by=acting_user)
+    file_import.apply_result = ApplyResult()
     try:
         parsed = files.parse(data)
     except files.FileRefused as exc:
@@ -86,6 +88,7 @@ def employee_file_import(
                     line, rec = rows[rejection.index]
                     errors.append({"line": line, "employee_id": rec.employee_id, "reason": rejection.reason})
                 accepted += len(rows) - len(result.rejected)
+                file_import.apply_result.merge(result)
         file_import.rows = parsed.total
         file_import.accepted = accepted
         file_import.rejected = len(errors)
