@@ -56,41 +56,8 @@ class ConnectionForm(forms.ModelForm):
 
     class Meta:
         model = Connection
-        fields = (
-            "customer",
-            "name",
-            "slug",
-            "provider",
-            "environment",
-            "base_url",
-            "state",
-            "companies",
-            "client_id",
-            *SECRET_FIELDS,
-            "username",
-            "peo_id",
-            "secret_expires_at",
-            "webhook_auth",
-            "webhook_username",
-            "webhook_signature_header",
-            "webhook_signature_encoding",
-            "webhook_allowed_ips",
-            "rate_limit_per_second",
-            "rate_limit_per_minute",
-            "fair_use_per_hour",
-            "fair_use_per_day",
-            "circuit_threshold",
-            "circuit_cooldown_seconds",
-            "webhook_digest_types",
-            "webhook_coalesce_seconds",
-            "prismhr_subscription_id",
-            "sftp_host",
-            "sftp_port",
-            "sftp_username",
-            "sftp_host_key",
-            "sftp_folder",
-            "sftp_archive_folder",
-        )
+        # The service's editable fields (secrets included), plus who it belongs to and what it serves.
+        fields = ("customer", "companies", *services.EDITABLE_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,15 +70,49 @@ class ConnectionForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        for name in SECRET_FIELDS:
-            if not data.get(name) and self.instance.pk:
-                data[name] = getattr(Connection.objects.get(pk=self.instance.pk), name)
+        customer, companies = data.get("customer"), list(data.get("companies") or [])
+        if customer is not None and companies:
+            try:
+                services.connection_companies_check(
+                    customer=customer, provider=data.get("provider", ""), companies=companies
+                )
+            except ApplicationError as exc:
+                self.add_error("companies", exc.message)
         return data
 
 
 @admin.register(Connection)
 class ConnectionAdmin(CustomerScopedAdmin):
     form = ConnectionForm
+
+    def save_model(self, request, obj, form, change):
+        """Write through the services: a blank secret keeps the stored one, companies are checked."""
+        data = {
+            name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS if name in form.cleaned_data
+        }
+        companies = list(form.cleaned_data.get("companies") or [])
+        if change:
+            saved = services.connection_update(
+                connection=Connection.objects.get(pk=obj.pk),
+                companies=companies,
+                acting_user=request.user,
+                **data,
+            )
+        else:
+            saved = services.connection_create(
+                customer=form.cleaned_data["customer"],
+                companies=companies,
+                acting_user=request.user,
+                **{k: v for k, v in data.items() if v not in ("", None) or k not in SECRET_FIELDS},
+            )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        # The companies were set by the service, with its checks; only inlines are left to save.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
     list_display = (
         "name",
         "customer",

@@ -126,3 +126,90 @@ def test_admin_generate_secret_shows_it_once(client, admin_user, customer):
     assert secret in response.content.decode()
     again = client.get(f"/admin/integrations/connection/{conn.pk}/change/").content.decode()
     assert secret not in again
+
+
+# The read-only inlines of the connection page (fair-use crossings, sync runs) post empty management forms.
+INLINE_MANAGEMENT = {
+    f"{prefix}-{key}": "0"
+    for prefix in ("fair_use_crossings", "sync_runs")
+    for key in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")
+}
+
+
+def test_admin_creates_and_edits_a_connection_through_the_services(client, admin_user, customer, company):
+    from apps.integrations.services import EDITABLE_FIELDS
+
+    admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    form = {
+        "customer": customer.pk,
+        "companies": [company.pk],
+        "name": "Admin made",
+        "slug": "admin-made",
+        "provider": "paylocity",
+        "environment": "sandbox",
+        "base_url": "http://127.0.0.1:9/x",
+        "state": "testing",
+        "client_secret": "first-secret",
+        "webhook_auth": "hmac",
+        "webhook_signature_header": "webhook-signature",
+        "webhook_signature_encoding": "base64",
+        "webhook_allowed_ips": "[]",
+        "webhook_digest_types": "[]",
+        "webhook_coalesce_seconds": "0",
+        "circuit_threshold": "5",
+        "circuit_cooldown_seconds": "60",
+        "sftp_port": "22",
+        **INLINE_MANAGEMENT,
+    }
+    assert "name" in EDITABLE_FIELDS
+    created = client.post("/admin/integrations/connection/add/", form)
+    assert created.status_code == 302, created.context["errors"]
+    conn = Connection.objects.get(slug="admin-made")
+    assert conn.client_secret == "first-secret" and list(conn.companies.all()) == [company]
+    # a blank secret on edit keeps the stored one
+    edited = client.post(
+        f"/admin/integrations/connection/{conn.pk}/change/", {**form, "client_secret": "", "state": "live"}
+    )
+    assert edited.status_code == 302
+    conn.refresh_from_db()
+    assert conn.client_secret == "first-secret" and conn.state == "live"
+
+
+def test_admin_refuses_a_company_of_another_customer_with_a_form_error(
+    client, admin_user, customer, other_customer
+):
+    from tests.companies.factories import CompanyFactory
+
+    admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    foreign = CompanyFactory(company_set__customer=other_customer)
+    conn = ConnectionFactory(customer=customer)
+    page = client.get(f"/admin/integrations/connection/{conn.pk}/change/")
+    assert page.status_code == 200
+    response = client.post(
+        f"/admin/integrations/connection/{conn.pk}/change/",
+        {
+            "customer": customer.pk,
+            "companies": [foreign.pk],
+            "name": conn.name,
+            "slug": conn.slug,
+            "provider": "paylocity",
+            "environment": "sandbox",
+            "base_url": conn.base_url,
+            "state": "testing",
+            "webhook_auth": "hmac",
+            "webhook_signature_header": "webhook-signature",
+            "webhook_signature_encoding": "base64",
+            "webhook_allowed_ips": "[]",
+            "webhook_digest_types": "[]",
+            "webhook_coalesce_seconds": "0",
+            "circuit_threshold": "5",
+            "circuit_cooldown_seconds": "60",
+            "sftp_port": "22",
+        },
+    )
+    assert response.status_code == 200
+    assert "belongs to another customer" in response.content.decode()

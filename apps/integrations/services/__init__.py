@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .connections import (
     EDITABLE_FIELDS,
+    connection_companies_check,
     connection_create,
     connection_secret_clear,
     connection_update,
@@ -49,6 +50,7 @@ __all__ = [
     "connection_auth_failed",
     "connection_auth_succeeded",
     "connection_circuit_opened",
+    "connection_companies_check",
     "connection_create",
     "connection_secret_clear",
     "connection_test",

@@ -49,6 +49,11 @@ EDITABLE_FIELDS = (
 )
 
 
+def connection_companies_check(*, customer: Customer, provider: str, companies: list[Company]) -> None:
+    """Refuse companies of another customer or another provider (ApplicationError naming the company)."""
+    _check_companies(Connection(customer=customer, provider=provider), companies)
+
+
 def _check_companies(connection: Connection, companies: list[Company]) -> None:
     for company in companies:
         if company.company_set.customer_id != connection.customer_id:
