@@ -18,6 +18,39 @@ class Source(models.TextChoices):
     MANUAL = "manual", "Manual"
 
 
+class Access(models.TextChoices):
+    """What the downstream holds (or should hold) for a person."""
+
+    NONE = "none", "Never told"
+    PROVISIONED = "provisioned", "Provisioned"
+    SUSPENDED = "suspended", "Suspended"
+    DEPROVISIONED = "deprovisioned", "Deprovisioned"
+
+
+class Desired(models.TextChoices):
+    """What the person's status timeline asks of the downstream today (``Access`` plus two waiting states)."""
+
+    PROVISIONED = "provisioned", "Provisioned"
+    SUSPENDED = "suspended", "Suspended"
+    DEPROVISIONED = "deprovisioned", "Deprovisioned"
+    TRANSFERRING = "transferring", "Transferring (grace window open: the downstream keeps its state)"
+    UNMANAGED = "unmanaged", "Not managed (no record in scope)"
+
+
+class CauseType(models.TextChoices):
+    """What made the engine reconcile: every change batch and action names one, with its id."""
+
+    SYNC_RUN = "sync_run", "Sync run"
+    WEBHOOK_EVENT = "webhook_event", "Webhook event"
+    FILE_IMPORT = "file_import", "File import"
+    MAPPING = "mapping", "Status mapping change"
+    FILTER_RULE = "filter_rule", "Filter rule change"
+    APPROVAL = "approval", "Mass-change approval"
+    SCHEDULE = "schedule", "Schedule"
+    POLICY = "policy", "Downstream policy change"
+    MANUAL = "manual", "Manual (command, demo, user)"
+
+
 class Person(TimeStampedModel):
     """One human behind one or more employee records of a customer.
 
@@ -33,6 +66,21 @@ class Person(TimeStampedModel):
     display_name = models.CharField(max_length=200, blank=True)
     status_type = models.CharField(max_length=20, choices=StatusType.choices, null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # The action ledger: what the engine last told the downstream (the effect of its last action that was
+    # not withdrawn) and how many actions it has written for this person (the next action's ``seq``).
+    downstream_access = models.CharField(max_length=20, choices=Access.choices, default=Access.NONE)
+    downstream_company = models.ForeignKey(
+        Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    downstream_since = models.DateField(null=True, blank=True)
+    action_seq = models.PositiveIntegerField(default=0)
+    # What the status timeline asks for today (refreshed on every reconciliation), and an open transfer window.
+    desired_access = models.CharField(max_length=20, choices=Desired.choices, blank=True)
+    desired_since = models.DateField(null=True, blank=True)
+    transfer_until = models.DateField(
+        null=True, blank=True, help_text="Last day of an open transfer grace window (XT without a new hire)."
+    )
+    reconciled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["display_name", "pk"]
@@ -172,6 +220,8 @@ class ChangeBatch(TimeStampedModel):
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="change_batches")
     cause = models.CharField(max_length=200)
+    cause_type = models.CharField(max_length=20, choices=CauseType.choices, default=CauseType.MANUAL)
+    cause_id = models.CharField(max_length=64, blank=True)
     state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN, db_index=True)
     active_persons_before = models.PositiveIntegerField(default=0)
     removals = models.PositiveIntegerField(default=0)
@@ -207,6 +257,11 @@ class DownstreamAction(TimeStampedModel):
         FAILED = "failed", "Failed (will retry)"
         DEAD = "dead", "Dead"
         REJECTED = "rejected", "Rejected"
+        SUPERSEDED = "superseded", "Superseded (a later change made it moot before delivery)"
+        CANCELLED = "cancelled", "Cancelled (the person left scope before delivery)"
+
+    # States an action can still be withdrawn from: never attempted, so the downstream cannot have seen it.
+    WITHDRAWABLE = ("staged", "awaiting_approval", "pending")
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="downstream_actions")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="downstream_actions")
@@ -219,6 +274,22 @@ class DownstreamAction(TimeStampedModel):
     action = models.CharField(max_length=20, choices=Action.choices)
     effective_date = models.DateField()
     key = models.CharField(max_length=120, unique=True)
+    # The person's ledger position: 1, 2, 3 ... per person; unique, so two writers can never both write #n.
+    seq = models.PositiveIntegerField(default=0)
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="Enacted in."
+    )
+    prior_access = models.CharField(max_length=20, choices=Access.choices, default=Access.NONE)
+    prior_company = models.ForeignKey(
+        Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cause_type = models.CharField(max_length=20, choices=CauseType.choices, default=CauseType.MANUAL)
+    cause_id = models.CharField(max_length=64, blank=True)
+    events = models.ManyToManyField(
+        StatusEvent, blank=True, related_name="downstream_actions", help_text="The events that drove it."
+    )
+    withdrawn_reason = models.CharField(max_length=200, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING, db_index=True)
     status_code = models.CharField(max_length=20, blank=True)
     status_type = models.CharField(max_length=20, blank=True)
@@ -232,7 +303,13 @@ class DownstreamAction(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["cause_type", "cause_id"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "seq"], name="downstream_action_person_seq"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.person} on {self.effective_date}"

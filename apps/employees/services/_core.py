@@ -817,6 +817,11 @@ def _write_actions(ctx: _Context, actions: list[DownstreamAction]) -> None:
             continue
         seen.add(action.key)
         fresh.append(action)
+    seqs = dict(Person.objects.filter(pk__in={a.person_id for a in fresh}).values_list("pk", "action_seq"))
+    for action in fresh:
+        seqs[action.person_id] += 1
+        action.seq = seqs[action.person_id]
+    Person.objects.bulk_update([Person(pk=pk, action_seq=seq) for pk, seq in seqs.items()], ["action_seq"])
     DownstreamAction.objects.bulk_create(fresh, ignore_conflicts=True)
     ctx.result.actions += len(fresh)
 
