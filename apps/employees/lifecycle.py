@@ -8,8 +8,10 @@ transition scenarios; DESIGN.md turns them into rules:
 2. Each change of a record is classified (new hire, termination, leave, transfer out, rehire, ...). T->L and
    T->XT are fringe cases (admin error or retro-active correction): flagged for review, never acted on.
 3. A person's status is the best of its in-scope records' types: Active > Leave > Terminated.
-4. Decisions act on persons: provision / deprovision / suspend / restore / transfer / nothing, from the
-   person's status before and after, with the transfer grace rule.
+4. Decisions are level-triggered: ``desired_state`` reads the person's whole status timeline (all in-scope
+   records, held, fringe and future events left out) and says what the downstream should hold today;
+   ``reconcile`` compares that with the action ledger (what the downstream was last told) and returns the one
+   action, if any, that takes it there. Nothing depends on how the facts were split into calls or ordered.
 """
 
 from __future__ import annotations
@@ -59,21 +61,46 @@ FRINGE_TRANSITIONS = frozenset({Transition.FRINGE})
 
 
 class Decision(StrEnum):
+    """The downstream actions (the outbox's ``action``)."""
+
     PROVISION = "provision"
     DEPROVISION = "deprovision"
     SUSPEND = "suspend"
     RESTORE = "restore"
     TRANSFER = "transfer"
-    WAIT_FOR_TRANSFER = "wait_for_transfer"  # a transfer out: wait the grace window for the matching hire
-    NOTHING = "nothing"
 
 
-# Actions written to the outbox (WAIT_FOR_TRANSFER and NOTHING write none).
-ACTING_DECISIONS = frozenset(
-    {Decision.PROVISION, Decision.DEPROVISION, Decision.SUSPEND, Decision.RESTORE, Decision.TRANSFER}
-)
 # Actions that take access away: the mass-change safeguard counts these.
 REMOVING_DECISIONS = frozenset({Decision.DEPROVISION, Decision.SUSPEND})
+
+
+class Access(StrEnum):
+    """What the downstream holds for a person (the action ledger's state)."""
+
+    NONE = "none"  # never told anything
+    PROVISIONED = "provisioned"
+    SUSPENDED = "suspended"
+    DEPROVISIONED = "deprovisioned"
+
+
+class Want(StrEnum):
+    """What the person's status timeline asks of the downstream today."""
+
+    PROVISIONED = "provisioned"
+    SUSPENDED = "suspended"
+    DEPROVISIONED = "deprovisioned"
+    TRANSFERRING = "transferring"  # last active record went XT, grace window open: keep what it holds
+    UNMANAGED = "unmanaged"  # no in-scope record with a mapped status yet: the engine says nothing
+
+
+# The access an action leaves the downstream in.
+ACCESS_AFTER: dict[Decision, Access] = {
+    Decision.PROVISION: Access.PROVISIONED,
+    Decision.RESTORE: Access.PROVISIONED,
+    Decision.TRANSFER: Access.PROVISIONED,
+    Decision.SUSPEND: Access.SUSPENDED,
+    Decision.DEPROVISION: Access.DEPROVISIONED,
+}
 
 _RANK = {StatusType.ACTIVE: 3, StatusType.LEAVE: 2, StatusType.TERMINATED: 1}
 
@@ -87,6 +114,7 @@ class Event:
     effective_date: dt.date
     recorded_at: dt.datetime
     order: int = 0  # tie-breaker after recorded_at (insertion order within one transaction)
+    id: int = 0  # the StatusEvent's pk (0 before it is saved)
 
     @property
     def held(self) -> bool:
@@ -158,10 +186,11 @@ def classify(
 
 
 def classify_history(events: Sequence[Event]) -> list[Transition]:
-    """Classify every event of one record against the mapped event before it (in effective-date order).
+    """Classify every event of one record against the status it changes from (in effective-date order).
 
-    Held events are classified HELD and skipped as "previous": the record's last mapped status is what a
-    later event changes from. Returns the transitions in the order of ``sorted(events, key=sort_key)``.
+    Held events are classified HELD and fringe events FRINGE; neither becomes the "previous" status: the
+    record's last mapped, non-fringe status is what a later event changes from (a T, a fringe L, then an A
+    is a rehire). Returns the transitions in the order of ``sorted(events, key=sort_key)``.
     """
     result = []
     previous: Event | None = None
@@ -173,9 +202,19 @@ def classify_history(events: Sequence[Event]) -> list[Transition]:
             event.status_type,
         )
         result.append(transition)
-        if not event.held:
+        if transition not in (Transition.HELD, Transition.FRINGE):
             previous = event
     return result
+
+
+def effective_events(events: Iterable[Event], today: dt.date) -> list[Event]:
+    """The events that decide: mapped, not fringe, effective on or before ``today``, in timeline order."""
+    ordered = sorted(events, key=sort_key)
+    return [
+        event
+        for event, transition in zip(ordered, classify_history(ordered), strict=True)
+        if transition not in (Transition.HELD, Transition.FRINGE) and event.effective_date <= today
+    ]
 
 
 def person_status(types: Iterable[StatusType | None]) -> StatusType | None:
@@ -187,57 +226,260 @@ def person_status(types: Iterable[StatusType | None]) -> StatusType | None:
     return best
 
 
+# --- level-triggered decisions ----------------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
-class PersonChange:
-    """What changed for one person in one apply: status before and after, and why."""
+class RecordFacts:
+    """One employee record of a person: where it is, whether it is in scope, and its whole history."""
 
-    before: StatusType | None
-    after: StatusType | None
-    active_companies_before: frozenset = frozenset()  # companies where the person had an Active record
-    active_companies_after: frozenset = frozenset()
-    transitions: frozenset[Transition] = frozenset()  # the record transitions that caused the change
-    transfer_pending: bool = False  # an open transfer-out grace window exists for this person
-    had_access: bool = True  # the person was provisioned before (a first sighting on leave was not)
+    record: int
+    company: int
+    in_scope: bool
+    events: tuple[Event, ...]
 
 
-def decide(change: PersonChange, *, suspend_on_leave: bool = True) -> Decision:
-    """Decide the downstream action for one person's change.
+@dataclass(frozen=True, slots=True)
+class Desire:
+    """What the downstream should hold for a person today, and why.
 
-    1. A fringe transition (T->L, T->XT) is reviewed, never acted on.
-    2. Into Active: restore after leave (provision if the person never had access: first seen on leave),
-       transfer if a transfer-out is waiting (the matching hire), else provision.
-    3. Active to Active where a company left the active set (an XT while another record is Active):
-       transfer. A second Active record alone (the hire arriving before the XT) changes nothing yet.
-    4. Into Leave from Active: suspend (or nothing when the customer keeps access on leave).
-    5. Into Terminated: a transfer out (XT) with no other Active record waits the grace window; else
-       deprovision. Terminated with no person status before (first sight of old history): nothing.
+    ``since`` is the first day of the status it enacts (an action's effective date); ``record`` and
+    ``event`` name the record and event that enact it; ``transfer_since`` is the day the person's access
+    moved away from the ledger's company (a transfer's date); ``until`` is the last day of an open transfer
+    window; ``drivers`` are the ids of the events in force on every in-scope record (the facts it reads).
     """
-    before, after = change.before, change.after
-    if change.transitions & FRINGE_TRANSITIONS:
-        return Decision.NOTHING
-    if after == StatusType.ACTIVE:
-        if before == StatusType.ACTIVE:
-            # A company left the person's active set while another remains: the person moved.
-            if change.active_companies_before - change.active_companies_after:
-                return Decision.TRANSFER
-            return Decision.NOTHING
-        if change.transfer_pending:
-            return Decision.TRANSFER
-        if before == StatusType.LEAVE and change.had_access:
-            return Decision.RESTORE if suspend_on_leave else Decision.NOTHING
-        return Decision.PROVISION
-    if after == StatusType.LEAVE:
-        if before == StatusType.ACTIVE:
-            return Decision.SUSPEND if suspend_on_leave else Decision.NOTHING
-        return Decision.NOTHING
-    if after == StatusType.TERMINATED:
-        if before not in (StatusType.ACTIVE, StatusType.LEAVE):
-            return Decision.NOTHING
-        transferring = change.transitions & {Transition.TRANSFER_OUT, Transition.TRANSFER_DURING_LEAVE}
-        if transferring:
-            return Decision.WAIT_FOR_TRANSFER
-        return Decision.DEPROVISION
-    return Decision.NOTHING
+
+    want: Want
+    since: dt.date | None = None
+    company: int | None = None
+    record: int | None = None
+    event: Event | None = None
+    transfer_since: dt.date | None = None
+    until: dt.date | None = None
+    drivers: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Point:
+    """The person's status on one change date: the best type and the records holding it."""
+
+    day: dt.date
+    status: StatusType
+    best: tuple[int, ...]  # records whose status is the person's status (sorted)
+    xt: bool  # some record went XT on this day
+
+
+def _record_status_at(events: Sequence[Event], day: dt.date) -> Event | None:
+    current = None
+    for event in events:  # in timeline order
+        if event.effective_date > day:
+            break
+        current = event
+    return current
+
+
+def _run_start(events: Sequence[Event], status: StatusType, day: dt.date) -> dt.date:
+    """The first day of the record's current run of ``status`` as of ``day``."""
+    start = day
+    for event in reversed([e for e in events if e.effective_date <= day]):
+        if event.status_type != status:
+            break
+        start = event.effective_date
+    return start
+
+
+def desired_state(
+    records: Sequence[RecordFacts],
+    today: dt.date,
+    *,
+    suspend_on_leave: bool = True,
+    grace_days: int = 7,
+    ledger_company: int | None = None,
+) -> Desire:
+    """Read a person's status timeline and say what the downstream should hold today.
+
+    1. Only in-scope records count, and of their events only the effective ones (mapped, not fringe, not in
+       the future). No such event: UNMANAGED.
+    2. On every change date the person's status is the best of its records' (Active > Leave > Terminated).
+    3. Active: PROVISIONED. Leave: SUSPENDED (or PROVISIONED when the customer keeps access on leave).
+       Terminated: DEPROVISIONED from the first day of the Terminated run, unless the run began with an XT
+       (a transfer out) and its grace window is still open: TRANSFERRING until ``start + grace_days``.
+    4. ``since`` is where the final run of the same access began; a transfer gap closed by a hire within the
+       grace window does not break a run. The company is the ledger's while one of its records still holds
+       the person's status (no churn between two jobs), else the record holding it longest.
+    """
+    facts = {
+        r.record: (r, effective_events(r.events, today)) for r in sorted(records, key=lambda r: r.record)
+    }
+    facts = {k: v for k, v in facts.items() if v[0].in_scope and v[1]}
+    if not facts:
+        return Desire(Want.UNMANAGED)
+    days = sorted({e.effective_date for _, events in facts.values() for e in events})
+    points: list[_Point] = []
+    for day in days:
+        statuses = {}
+        xt = False
+        for record, (_, events) in facts.items():
+            current = _record_status_at(events, day)
+            if current is None:
+                continue
+            statuses[record] = current.status_type
+            xt = xt or (current.code == TRANSFER_CODE and current.effective_date == day)
+        best = person_status(statuses.values())
+        points.append(_Point(day, best, tuple(r for r, t in statuses.items() if t == best), xt))
+
+    def access(point: _Point) -> Want:
+        if point.status == StatusType.ACTIVE:
+            return Want.PROVISIONED
+        if point.status == StatusType.LEAVE:
+            return Want.SUSPENDED if suspend_on_leave else Want.PROVISIONED
+        return Want.DEPROVISIONED
+
+    # Runs: consecutive points of the same access; a Terminated run remembers whether it began with an XT.
+    runs: list[tuple[dt.date, Want, bool]] = []
+    for point in points:
+        want = access(point)
+        if not runs or runs[-1][1] != want:
+            runs.append((point.day, want, point.xt))
+    start, want, via_xt = runs[-1]
+    last = points[-1]
+    drivers = tuple(sorted(events[-1].id for _, events in facts.values()))
+    if want == Want.DEPROVISIONED:
+        # The record whose event began the Terminated run enacts it (an XT one when the run began with XT).
+        starters = []
+        for record, (_, events) in facts.items():
+            event = _record_status_at(events, start)
+            if event is not None and event.effective_date == start:
+                starters.append((via_xt and event.code == TRANSFER_CODE, sort_key(event), record, event))
+        *_, record, event = max(starters)
+        company = facts[record][0].company
+        if via_xt and not transfer_grace_expired(start, grace_days, today):
+            until = start + dt.timedelta(days=grace_days)
+            return Desire(Want.TRANSFERRING, start, company, record, event, None, until, drivers)
+        return Desire(Want.DEPROVISIONED, start, company, record, event, None, None, drivers)
+
+    # Provisioned or suspended: the run may reach back over transfer gaps closed within the window.
+    index = len(runs) - 1
+    while index > 0:
+        previous = runs[index - 1]
+        if previous[1] == want:
+            start, index = previous[0], index - 1
+            continue
+        gap_closed = (
+            previous[1] == Want.DEPROVISIONED
+            and previous[2]
+            and index >= 2
+            and runs[index - 2][1] == want
+            and (runs[index][0] - previous[0]).days <= grace_days
+        )
+        if not gap_closed:
+            break
+        start, index = runs[index - 2][0], index - 2
+
+    status = last.status
+    holders = [(r, facts[r]) for r in last.best]
+    by_ledger = [r for r, (f, _) in holders if f.company == ledger_company]
+    if by_ledger:
+        record = by_ledger[0]
+    else:
+        record = min(
+            holders, key=lambda item: (_run_start(item[1][1], status, today), item[1][0].company, item[0])
+        )[0]
+    company = facts[record][0].company
+    transfer_since = None
+    if ledger_company is not None and company != ledger_company:
+        left = None
+        for point in points:
+            if any(facts[r][0].company == ledger_company for r in point.best) and access(point) == want:
+                left = None
+            elif left is None:
+                left = point.day
+        transfer_since = max(left or start, start, _run_start(facts[record][1], status, today))
+    event = facts[record][1][-1]
+    return Desire(want, start, company, record, event, transfer_since, None, drivers)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One action to write: what, from which day, enacted by which record and company."""
+
+    action: Decision
+    effective_date: dt.date
+    company: int | None
+    record: int | None
+
+
+def step(access: Access, company: int | None, desire: Desire) -> Step | None:
+    """The one action that takes the downstream from ``access`` (at ``company``) to ``desire``, if any.
+
+    Never told, suspended or deprovisioned persons are not suspended or deprovisioned again: there is
+    nothing to take away. A person the downstream does not hold is provisioned, not restored.
+    """
+    want = desire.want
+    if want == Want.PROVISIONED:
+        if access == Access.PROVISIONED:
+            if company is not None and desire.company != company:
+                return Step(Decision.TRANSFER, desire.transfer_since, desire.company, desire.record)
+            return None
+        action = Decision.RESTORE if access == Access.SUSPENDED else Decision.PROVISION
+        return Step(action, desire.since, desire.company, desire.record)
+    if want == Want.SUSPENDED and access == Access.PROVISIONED:
+        return Step(Decision.SUSPEND, desire.since, desire.company, desire.record)
+    if want == Want.DEPROVISIONED and access in (Access.PROVISIONED, Access.SUSPENDED):
+        return Step(Decision.DEPROVISION, desire.since, desire.company, desire.record)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An action already written but never attempted (so it can still be withdrawn)."""
+
+    action: Decision
+    effective_date: dt.date
+    company: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What reconciling one person does: withdraw its unattempted actions, and write at most one."""
+
+    withdraw: bool
+    write: Step | None
+
+
+def reconcile(
+    baseline: tuple[Access, int | None],
+    pending: Sequence[Pending],
+    desire: Desire,
+    *,
+    deprovision_unmanaged_on: dt.date | None = None,
+) -> Plan:
+    """Compare the ledger with the desired state and plan the actions that take one to the other.
+
+    ``baseline`` is what the downstream holds once every action it may have seen is counted (delivered,
+    failing, dead, rejected); ``pending`` the actions written after it that no attempt has sent yet.
+    1. A transfer window keeps everything as it is.
+    2. The action needed from the baseline is computed; if the pending actions are exactly that action,
+       nothing changes (retries and re-applies are idempotent); otherwise they are withdrawn and the needed
+       action, if any, is written. A termination corrected before delivery is thus withdrawn, not
+       followed by a provision.
+    3. An unmanaged person (left scope) gets nothing, unless the consultant asked to deprovision people
+       the downstream still holds (``deprovision_unmanaged_on``).
+    """
+    access, company = baseline
+    if desire.want == Want.TRANSFERRING:
+        return Plan(False, None)
+    if desire.want == Want.UNMANAGED:
+        needed = None
+        if deprovision_unmanaged_on is not None and access in (Access.PROVISIONED, Access.SUSPENDED):
+            needed = Step(Decision.DEPROVISION, deprovision_unmanaged_on, company, None)
+    else:
+        needed = step(access, company, desire)
+    if needed is None:
+        return Plan(bool(pending), None)
+    if len(pending) == 1 and pending[0] == Pending(needed.action, needed.effective_date, needed.company):
+        return Plan(False, None)
+    return Plan(bool(pending), needed)
 
 
 def transfer_grace_expired(started: dt.date, grace_days: int, today: dt.date) -> bool:
@@ -245,6 +487,10 @@ def transfer_grace_expired(started: dt.date, grace_days: int, today: dt.date) ->
     return today > started + dt.timedelta(days=grace_days)
 
 
-def action_key(person_id: int, action: str, effective_date: dt.date) -> str:
-    """The idempotency key of a downstream action: person + action + effective date."""
-    return f"p{person_id}-{action}-{effective_date.isoformat()}"
+def action_key(person_id: int, seq: int, action: str, effective_date: dt.date) -> str:
+    """The idempotency key of a downstream action: person + ledger position (+ action and date to read).
+
+    The ledger position is unique per person, so a second deprovision after a rehire is a new action with
+    a new key, while a retry of the same action keeps its key (the receiver's ``webhook-id``).
+    """
+    return f"p{person_id}-{seq}-{action}-{effective_date.isoformat()}"

@@ -68,7 +68,9 @@ class ApplyResult:
     events: int = 0
     held: int = 0
     actions: int = 0
+    withdrawn: int = 0  # unattempted actions withdrawn because the facts made them moot
     rejected: list[RecordRejection] = field(default_factory=list)
+    persons: set[int] = field(default_factory=set)  # persons touched (when the caller reconciles them)
 
     @property
     def failed(self) -> int:
@@ -81,5 +83,7 @@ class ApplyResult:
         self.events += other.events
         self.held += other.held
         self.actions += other.actions
+        self.withdrawn += other.withdrawn
+        self.persons |= other.persons
         self.rejected.extend(other.rejected)
         return self

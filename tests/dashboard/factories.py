@@ -103,6 +103,7 @@ def fill_dashboard(customer, size: int, *, now: dt.datetime | None = None) -> di
             action=DownstreamAction.Action.DEPROVISION,
             effective_date=now.date(),
             key=f"{person.pk}:deprovision:{n}:{i}",
+            seq=i + 1,
             state=state,
         )
     for i in range(size):

@@ -55,6 +55,7 @@ def person_with_two_records(customer, company, company_set):
         action="transfer",
         effective_date=today - dt.timedelta(days=30),
         key=f"{person.pk}:transfer",
+        seq=1,
         state="delivered",
     )
     return person, first, second
@@ -128,6 +129,7 @@ def test_the_timeline_runs_the_same_number_of_queries_whatever_the_history(
             action="restore",
             effective_date=timezone.localdate(),
             key=f"k{n}",
+            seq=100 + n,
         )
     with django_assert_max_num_queries(len(small)):
         assert client.get(timeline_url(first)).status_code == 200

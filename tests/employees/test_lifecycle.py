@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from apps.employees import lifecycle
-from apps.employees.lifecycle import Decision, Event, PersonChange, StatusType, Transition
+from apps.employees.lifecycle import Event, StatusType, Transition
 
 A, L, T = StatusType.ACTIVE, StatusType.LEAVE, StatusType.TERMINATED
 TYPES = {"A": A, "T": T, "D": T, "R": T, "L": L, "XT": T}
@@ -82,62 +82,6 @@ def test_person_status_is_the_best_record(types, expected):
     assert lifecycle.person_status(types) == expected
 
 
-C1, C2 = frozenset({1}), frozenset({2})
-DECISIONS = [
-    # (before, after, companies before, after, transitions, transfer pending, suspend on leave) -> decision
-    (None, A, frozenset(), C1, {Transition.NEW_HIRE}, False, True, Decision.PROVISION),
-    (A, T, C1, frozenset(), {Transition.TERMINATION}, False, True, Decision.DEPROVISION),
-    (A, L, C1, frozenset(), {Transition.LEAVE}, False, True, Decision.SUSPEND),
-    (A, L, C1, frozenset(), {Transition.LEAVE}, False, False, Decision.NOTHING),
-    (L, A, frozenset(), C1, {Transition.RETURN_FROM_LEAVE}, False, True, Decision.RESTORE),
-    (L, A, frozenset(), C1, {Transition.RETURN_FROM_LEAVE}, False, False, Decision.NOTHING),
-    (L, T, frozenset(), frozenset(), {Transition.TERMINATION_ON_LEAVE}, False, True, Decision.DEPROVISION),
-    (T, A, frozenset(), C1, {Transition.REHIRE}, False, True, Decision.PROVISION),
-    (A, T, C1, frozenset(), {Transition.TRANSFER_OUT}, False, True, Decision.WAIT_FOR_TRANSFER),
-    (
-        L,
-        T,
-        frozenset(),
-        frozenset(),
-        {Transition.TRANSFER_DURING_LEAVE},
-        False,
-        True,
-        Decision.WAIT_FOR_TRANSFER,
-    ),
-    (T, A, frozenset(), C2, {Transition.NEW_HIRE}, True, True, Decision.TRANSFER),  # the matching hire
-    (A, A, C1 | C2, C2, {Transition.TRANSFER_OUT}, False, True, Decision.TRANSFER),  # hire arrived first
-    (A, A, C1, C1 | C2, {Transition.NEW_HIRE}, False, True, Decision.NOTHING),  # a second job alone
-    (
-        T,
-        L,
-        frozenset(),
-        frozenset(),
-        {Transition.FRINGE},
-        False,
-        True,
-        Decision.NOTHING,
-    ),  # reviewed, not acted
-    (T, T, frozenset(), frozenset(), {Transition.SAME_TYPE}, False, True, Decision.NOTHING),
-    (None, T, frozenset(), frozenset(), {Transition.FIRST_SEEN}, False, True, Decision.NOTHING),
-    (T, A, frozenset(), C1, {Transition.FRINGE, Transition.REHIRE}, False, True, Decision.NOTHING),
-]
-FIRST_SEEN_ON_LEAVE = PersonChange(
-    L, A, frozenset(), C1, frozenset({Transition.RETURN_FROM_LEAVE}), False, False
-)
-
-
-def test_a_person_first_seen_on_leave_is_provisioned_on_return_not_restored():
-    assert lifecycle.decide(FIRST_SEEN_ON_LEAVE) == Decision.PROVISION
-
-
-@pytest.mark.parametrize(
-    ("before", "after", "cb", "ca", "transitions", "pending", "suspend", "expected"), DECISIONS
-)
-def test_decision_table(before, after, cb, ca, transitions, pending, suspend, expected):
-    change = PersonChange(before, after, cb, ca, frozenset(transitions), pending)
-    assert lifecycle.decide(change, suspend_on_leave=suspend) == expected
-
-
 def test_transfer_grace_window():
     start = dt.date(2026, 3, 1)
     assert not lifecycle.transfer_grace_expired(start, 7, dt.date(2026, 3, 8))
@@ -188,21 +132,3 @@ def test_current_and_transitions_do_not_depend_on_arrival_order(events, rnd):
 @given(st.lists(st.sampled_from([A, L, T, None]), max_size=6))
 def test_person_is_active_when_any_record_is_active(types):
     assert (lifecycle.person_status(types) == A) == (A in types)
-
-
-@given(
-    st.sampled_from([A, L, T, None]),
-    st.sampled_from([A, L, T, None]),
-    st.frozensets(st.sampled_from(list(Transition))),
-    st.booleans(),
-    st.booleans(),
-)
-def test_never_deprovision_while_the_person_is_active(before, after, transitions, pending, suspend):
-    decision = lifecycle.decide(
-        PersonChange(before, after, C1, C1 if after == A else frozenset(), transitions, pending),
-        suspend_on_leave=suspend,
-    )
-    if after == A:
-        assert decision not in (Decision.DEPROVISION, Decision.SUSPEND)
-    if Transition.FRINGE in transitions:
-        assert decision == Decision.NOTHING

@@ -15,7 +15,6 @@ from ._core import (
     change_batch_close,
     change_batch_decide,
     change_batch_open,
-    downstream_target_set,
     employee_records_apply,
     employee_review_clear,
     employees_mark_seen,
@@ -31,15 +30,24 @@ from .mappings import (
     status_mapping_preview,
     status_mapping_set,
 )
-from .recompute import status_events_activate, transfer_watches_expire
+from .recompute import (
+    customer_persons_recheck,
+    downstream_target_set,
+    persons_recheck,
+    status_events_activate,
+    transfer_watches_expire,
+)
+from .reconcile import Cause, persons_reconcile
 
 __all__ = [
+    "Cause",
     "MappingOutcome",
     "Policy",
     "change_batch",
     "change_batch_close",
     "change_batch_decide",
     "change_batch_open",
+    "customer_persons_recheck",
     "downstream_target_set",
     "employee_file_import",
     "employee_records_apply",
@@ -49,6 +57,8 @@ __all__ = [
     "filter_rule_preview",
     "filter_rule_save",
     "filter_rules_reapply",
+    "persons_recheck",
+    "persons_reconcile",
     "policy_for",
     "status_events_activate",
     "status_mapping_preview",

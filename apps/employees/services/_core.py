@@ -20,17 +20,18 @@ from apps.mappings.rules import MappingTable, Rule, scope
 
 from .. import lifecycle
 from ..identity import identity_key, last4
-from ..lifecycle import Decision, StatusType, Transition
+from ..lifecycle import StatusType, Transition
 from ..models import (
+    CauseType,
     ChangeBatch,
     DownstreamAction,
     DownstreamTarget,
     Employee,
     Person,
     StatusEvent,
-    TransferWatch,
 )
 from ..records import ApplyResult, EmployeeRecord, RecordRejection, Source
+from .reconcile import Cause, persons_reconcile
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,15 @@ class _Context:
     companies: dict[int, Company] = field(default_factory=dict)
     result: ApplyResult = field(default_factory=ApplyResult)
     held_codes: set[str] = field(default_factory=set)
+    cause_type: str = CauseType.MANUAL
+    cause_id: str = ""
+    # Persons touched; reconciled after each chunk, or by the caller at the end when it defers.
+    defer: bool = False
+    persons: set[int] = field(default_factory=set)
+
+    @property
+    def cause_ref(self) -> Cause:
+        return Cause(self.cause_type, self.cause_id, self.cause)
 
 
 def _mapping_table(company_set: CompanySet) -> MappingTable:
@@ -133,9 +143,21 @@ def _filter_rules(company_set: CompanySet) -> list[Rule]:
     ]
 
 
-def _context(*, company_set: CompanySet, batch: ChangeBatch, cause: str, today: dt.date | None) -> _Context:
+def _context(
+    *,
+    company_set: CompanySet,
+    batch: ChangeBatch,
+    cause: str,
+    today: dt.date | None,
+    cause_type: str | None = None,
+    cause_id: str | None = None,
+    defer: bool = False,
+) -> _Context:
     customer = company_set.customer
     return _Context(
+        cause_type=cause_type or batch.cause_type,
+        cause_id=str(cause_id if cause_id is not None else batch.cause_id),
+        defer=defer,
         company_set=company_set,
         customer=customer,
         today=today or timezone.localdate(),
@@ -152,10 +174,18 @@ def _context(*, company_set: CompanySet, batch: ChangeBatch, cause: str, today: 
 # --- change batches: the mass-change safeguard ----------------------------------------------------------
 
 
-def change_batch_open(*, customer: Customer, cause: str) -> ChangeBatch:
+def change_batch_open(
+    *, customer: Customer, cause: str, cause_type: str = CauseType.MANUAL, cause_id: str = ""
+) -> ChangeBatch:
     """Open a cause of changes; removals written under it wait until it closes."""
     active = Person.objects.filter(customer=customer, status_type=StatusType.ACTIVE).count()
-    return ChangeBatch.objects.create(customer=customer, cause=cause[:200], active_persons_before=active)
+    return ChangeBatch.objects.create(
+        customer=customer,
+        cause=cause[:200],
+        cause_type=cause_type,
+        cause_id=str(cause_id)[:64],
+        active_persons_before=active,
+    )
 
 
 @transaction.atomic
@@ -198,11 +228,14 @@ def _notify_mass_change(batch_id: int) -> None:
 class change_batch:
     """``with change_batch(customer=..., cause=...) as batch:`` opens a batch and always closes it."""
 
-    def __init__(self, *, customer: Customer, cause: str):
+    def __init__(self, *, customer: Customer, cause: str, cause_type: str = CauseType.MANUAL, cause_id=""):
         self.customer, self.cause, self.batch = customer, cause, None
+        self.cause_type, self.cause_id = cause_type, str(cause_id)
 
     def __enter__(self) -> ChangeBatch:
-        self.batch = change_batch_open(customer=self.customer, cause=self.cause)
+        self.batch = change_batch_open(
+            customer=self.customer, cause=self.cause, cause_type=self.cause_type, cause_id=self.cause_id
+        )
         return self.batch
 
     def __exit__(self, exc_type, exc, tb) -> bool:
@@ -212,8 +245,17 @@ class change_batch:
 
 
 @transaction.atomic
-def change_batch_decide(*, batch: ChangeBatch, approve: bool, acting_user, reason: str = "") -> ChangeBatch:
-    """Approve (deliver) or reject (never deliver) a held mass change, recording who and why."""
+def change_batch_decide(
+    *, batch: ChangeBatch, approve: bool, acting_user, reason: str = "", today: dt.date | None = None
+) -> ChangeBatch:
+    """Approve or reject a held mass change, recording who and why.
+
+    Approving re-checks every held person against the facts of now: what is still desired is sent, what a
+    later change made moot (a rehire meanwhile) is withdrawn as superseded with the reason. Rejecting
+    settles the held actions: they are never delivered, and the engine does not propose the same change
+    again until the person's desired state moves.
+    """
+    batch = ChangeBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.state != ChangeBatch.State.AWAITING_APPROVAL:
         raise ApplicationError(
             f"This change batch is {batch.get_state_display().lower()}, not awaiting approval."
@@ -223,7 +265,20 @@ def change_batch_decide(*, batch: ChangeBatch, approve: bool, acting_user, reaso
     held = DownstreamAction.objects.filter(batch=batch, state=DownstreamAction.State.AWAITING_APPROVAL)
     now = timezone.now()
     if approve:
+        person_ids = set(held.values_list("person_id", flat=True))
         held.update(state=DownstreamAction.State.PENDING, next_attempt_at=now, updated_at=now)
+        policy = policy_for(batch.customer)
+        persons_reconcile(
+            customer=batch.customer,
+            person_ids=person_ids,
+            today=today or timezone.localdate(),
+            now=now,
+            cause=Cause(CauseType.APPROVAL, str(batch.pk), f"approval of change batch {batch.pk}"),
+            batch=batch,
+            suspend_on_leave=policy.suspend_on_leave,
+            grace_days=policy.transfer_grace_days,
+            removals_pending=True,
+        )
         transaction.on_commit(_enqueue_drain)
     else:
         held.update(state=DownstreamAction.State.REJECTED, updated_at=now)
@@ -289,6 +344,16 @@ def _validate(index: int, record: EmployeeRecord, company: Company) -> str | Non
     return None
 
 
+def _cause_ref(sync_run, webhook_event, cause_type, cause_id) -> tuple[str | None, str | None]:
+    if cause_type:
+        return cause_type, str(cause_id or "")
+    if sync_run is not None:
+        return CauseType.SYNC_RUN, str(sync_run.pk)
+    if webhook_event is not None:
+        return CauseType.WEBHOOK_EVENT, str(webhook_event.pk)
+    return None, None  # the batch's
+
+
 def employee_records_apply(
     *,
     company: Company,
@@ -301,34 +366,94 @@ def employee_records_apply(
     today: dt.date | None = None,
     batch: ChangeBatch | None = None,
     cause: str = "",
+    cause_type: str | None = None,
+    cause_id: str | None = None,
+    reconcile: bool = True,
 ) -> ApplyResult:
-    """Apply provider-neutral records of one company: upsert, history, persons, scope, decisions.
+    """Apply provider-neutral records of one company: upsert, history, persons, scope, then reconcile.
 
     1. Reject records without an employee ID, status code or effective date (recorded in the result).
     2. Per chunk: records whose snapshot is unchanged only touch ``last_seen_at``; the others upsert the
        employee and add a StatusEvent when (code, effective date) is new for the record.
-    3. ``_refresh`` recomputes current status, transitions, scope, persons and decisions in bulk.
+    3. ``_refresh`` recomputes current status, transitions, scope and persons in bulk.
+    4. The touched persons are reconciled (``reconcile.py``), unless the caller reconciles them itself
+       once it has applied everything (``reconcile=False``: ``result.persons`` lists them).
     Runs in one transaction; removals are staged under ``batch`` (one is opened and closed here when the
     caller gives none). Applying the same records twice changes nothing.
     """
     source = Source(source)
     label = _cause(source, sync_run, webhook_event, acting_user, cause)
+    kind, ref = _cause_ref(sync_run, webhook_event, cause_type, cause_id)
     records = list(records)
     with transaction.atomic():
         company = Company.objects.select_related("company_set__customer").get(pk=company.pk)
         own_batch = batch is None
         if own_batch:
-            batch = change_batch_open(customer=company.company_set.customer, cause=label)
-        ctx = _context(company_set=company.company_set, batch=batch, cause=label, today=today)
+            batch = change_batch_open(
+                customer=company.company_set.customer,
+                cause=label,
+                cause_type=kind or CauseType.MANUAL,
+                cause_id=ref or "",
+            )
+        ctx = _context(
+            company_set=company.company_set,
+            batch=batch,
+            cause=label,
+            today=today,
+            cause_type=kind,
+            cause_id=ref,
+            defer=not reconcile,
+        )
         for start in range(0, len(records), CHUNK_SIZE):
             _apply_chunk(ctx, company, records[start : start + CHUNK_SIZE], start, source, details_fetched)
         if ctx.held_codes:
             _after_commit_mapping_needed(ctx)
+        if reconcile:
+            _reconcile(ctx, ctx.persons)
+        else:
+            ctx.result.persons |= ctx.persons
         if own_batch:
             change_batch_close(batch=batch)
     if ctx.result.actions:
         transaction.on_commit(_enqueue_drain)
     return ctx.result
+
+
+def persons_reconcile_in_batch(
+    *, customer: Customer, person_ids, batch: ChangeBatch, today: dt.date | None = None
+):
+    """Reconcile persons under an open batch, with its cause (a file reconciles once, after all its rows)."""
+    policy = policy_for(customer)
+    outcome = persons_reconcile(
+        customer=customer,
+        person_ids=person_ids,
+        today=today or timezone.localdate(),
+        now=timezone.now(),
+        cause=Cause(batch.cause_type, batch.cause_id, batch.cause),
+        batch=batch,
+        suspend_on_leave=policy.suspend_on_leave,
+        grace_days=policy.transfer_grace_days,
+    )
+    if outcome.written:
+        transaction.on_commit(_enqueue_drain)
+    return outcome
+
+
+def _reconcile(ctx: _Context, person_ids, *, deprovision_unmanaged: frozenset[int] = frozenset()) -> None:
+    """Reconcile persons under the context's customer, policy, batch and cause; count what was written."""
+    outcome = persons_reconcile(
+        customer=ctx.customer,
+        person_ids=person_ids,
+        today=ctx.today,
+        now=ctx.now,
+        cause=ctx.cause_ref,
+        batch=ctx.batch,
+        suspend_on_leave=ctx.policy.suspend_on_leave,
+        grace_days=ctx.policy.transfer_grace_days,
+        deprovision_unmanaged=deprovision_unmanaged,
+    )
+    ctx.result.actions += outcome.written
+    ctx.result.withdrawn += outcome.withdrawn
 
 
 def _apply_chunk(
@@ -538,24 +663,24 @@ def _refresh(
     new_events: list[StatusEvent] | None = None,
     new_employees: list[Employee] | None = None,
 ) -> None:
-    """Recompute everything derived from the given employees' histories, then decide for their persons.
+    """Recompute everything derived from the given employees' histories; note their persons to reconcile.
 
-    1. Per employee: current status on ``ctx.today`` (held codes included for display, excluded for
-       decisions), transitions of its whole history, review flag, scope.
+    1. Per employee: current status on ``ctx.today`` (held codes included, for display), the status that
+       decides (mapped, not fringe, not future), transitions of its whole history, review flag, scope.
     2. Link employees without a person (employee ID in the set, identity key, work email, else new).
-    3. Per person touched: status before (stored) and after (its records), the decision, the outbox row.
+    3. Write employees and events in bulk; the persons are reconciled by the caller (``_reconcile``).
     """
     new_events = new_events or []
     new_event_ids = {id(ev) for ev in new_events}
     changed_events: list[StatusEvent] = []
-    transitions_by_employee: dict[int, set[Transition]] = defaultdict(set)
     employees = [employee for employee, _ in histories]
     for employee, history in histories:
         history = sorted(history, key=lambda ev: (ev.effective_date, ev.recorded_at, ev.pk or 0))
         rule_events = _as_rule_events(history)
         transitions = lifecycle.classify_history(rule_events)
         current = lifecycle.current_event(rule_events, ctx.today)
-        deciding = lifecycle.current_event(rule_events, ctx.today, include_held=False)
+        deciding_events = lifecycle.effective_events(rule_events, ctx.today)
+        deciding = deciding_events[-1] if deciding_events else None
         for ev, transition in zip(history, transitions, strict=True):
             if ev.transition != transition:
                 ev.transition = transition.value
@@ -569,15 +694,6 @@ def _refresh(
         employee.decision_status_type = deciding.status_type.value if deciding else None
         employee.decision_status_code = deciding.code if deciding else ""
         employee.held = any(ev.held for ev in history)
-        # The record's change: from the status that decided before to the one that decides now.
-        old = old_state.get(employee.pk)
-        old_key = (old.code, old.status_type) if old else (None, None)
-        new_key = (deciding.code, deciding.status_type) if deciding else (None, None)
-        if deciding is not None and old_key != new_key:
-            record_transition = lifecycle.classify(*old_key, *new_key)
-            transitions_by_employee[employee.pk].add(record_transition)
-            if record_transition == Transition.FRINGE:
-                employee.needs_review = True
         in_scope, rule = scope(
             {
                 "employment_type": employee.employment_type,
@@ -607,7 +723,7 @@ def _refresh(
         StatusEvent.objects.bulk_create(new_events)  # with their transitions, computed above
     if changed_events:
         bulk_update_fast(changed_events, ["transition"])
-    _decide(ctx, employees, old_state, transitions_by_employee)
+    ctx.persons.update(e.person_id for e in employees)
 
 
 def _link_persons(ctx: _Context, employees: list[Employee]) -> None:
@@ -681,151 +797,6 @@ def _link_persons(ctx: _Context, employees: list[Employee]) -> None:
                 employee.person_id = person.pk
 
 
-def _decide(
-    ctx: _Context,
-    employees: list[Employee],
-    old_state: dict[int, _Old],
-    transitions_by_employee: dict[int, set[Transition]],
-) -> None:
-    """Turn each touched person's status change into at most one downstream action."""
-    person_ids = {e.person_id for e in employees}
-    persons = {p.pk: p for p in Person.objects.filter(pk__in=person_ids)}
-    touched_ids = {e.pk for e in employees}
-    siblings = list(
-        Employee.objects.filter(person_id__in=person_ids)
-        .exclude(pk__in=touched_ids)
-        .only(
-            "pk",
-            "person_id",
-            "decision_status_type",
-            "in_scope",
-            "status_code",
-            "status_effective_date",
-            "company_id",
-        )
-    )
-    records_by_person: dict[int, list[Employee]] = defaultdict(list)
-    for employee in [*employees, *siblings]:
-        records_by_person[employee.person_id].append(employee)
-    open_watches = {
-        w.person_id: w
-        for w in TransferWatch.objects.filter(person_id__in=person_ids, state=TransferWatch.State.OPEN)
-    }
-    granted = set(
-        DownstreamAction.objects.filter(
-            person_id__in=person_ids, action__in=[Decision.PROVISION, Decision.RESTORE, Decision.TRANSFER]
-        ).values_list("person_id", flat=True)
-    )
-    actions, watches, persons_changed = [], [], []
-    matched_watches = []
-    for person_id, records in records_by_person.items():
-        person = persons[person_id]
-        touched = [r for r in records if r.pk in touched_ids]
-        if not touched:
-            continue
-        after_types = [
-            StatusType(r.decision_status_type) if r.in_scope and r.decision_status_type else None
-            for r in records
-        ]
-        after = lifecycle.person_status(after_types)
-        before = StatusType(person.status_type) if person.status_type else None
-        companies_before, companies_after = set(), set()
-        for r in records:
-            if r.pk in touched_ids:
-                old = old_state.get(r.pk)  # None: a new record had no status before
-                old_type = old.scoped_type if old else None
-            else:
-                old_type = r.decision_status_type if r.in_scope else None
-            if old_type == StatusType.ACTIVE:
-                companies_before.add(r.company_id)
-            if r.in_scope and r.decision_status_type == StatusType.ACTIVE:
-                companies_after.add(r.company_id)
-        transitions = set().union(*(transitions_by_employee.get(r.pk, set()) for r in touched))
-        watch = open_watches.get(person_id)
-        decision = lifecycle.decide(
-            lifecycle.PersonChange(
-                before=before,
-                after=after,
-                active_companies_before=frozenset(companies_before),
-                active_companies_after=frozenset(companies_after),
-                transitions=frozenset(transitions),
-                transfer_pending=watch is not None,
-                had_access=person_id in granted,
-            ),
-            suspend_on_leave=ctx.policy.suspend_on_leave,
-        )
-        if after != before:
-            person.status_type = after.value if after else None
-            person.status_changed_at = ctx.now
-            persons_changed.append(person)
-        driver = max(touched, key=lambda r: r.status_effective_date or dt.date.min)
-        effective = driver.status_effective_date or ctx.today
-        if watch is not None and after == StatusType.ACTIVE:
-            watch.state = TransferWatch.State.MATCHED
-            watch.resolved_at = ctx.now
-            matched_watches.append(watch)
-        if decision == Decision.WAIT_FOR_TRANSFER:
-            if watch is None:
-                watches.append(
-                    TransferWatch(
-                        person_id=person_id,
-                        employee=driver,
-                        effective_date=effective,
-                        expires_on=effective + dt.timedelta(days=ctx.policy.transfer_grace_days),
-                    )
-                )
-            continue
-        if decision in lifecycle.ACTING_DECISIONS:
-            actions.append(_action(ctx, person, driver, decision, effective))
-    if persons_changed:
-        bulk_update_fast(persons_changed, ["status_type", "status_changed_at"])
-    if matched_watches:
-        bulk_update_fast(matched_watches, ["state", "resolved_at"])
-    if watches:
-        TransferWatch.objects.bulk_create(watches)
-    _write_actions(ctx, actions)
-
-
-def _action(ctx: _Context, person: Person, employee: Employee, decision: Decision, effective: dt.date):
-    removing = decision in lifecycle.REMOVING_DECISIONS
-    return DownstreamAction(
-        customer=ctx.customer,
-        person=person,
-        employee=employee,
-        batch=ctx.batch,
-        action=decision.value,
-        effective_date=effective,
-        key=lifecycle.action_key(person.pk, decision.value, effective),
-        state=DownstreamAction.State.STAGED if removing else DownstreamAction.State.PENDING,
-        status_code=employee.status_code,
-        status_type=employee.decision_status_type or "",
-        cause=ctx.cause[:200],
-        next_attempt_at=None if removing else ctx.now,
-    )
-
-
-def _write_actions(ctx: _Context, actions: list[DownstreamAction]) -> None:
-    """Insert outbox rows; a key already written (same person, action, effective date) is skipped."""
-    if not actions:
-        return
-    known = set(
-        DownstreamAction.objects.filter(key__in=[a.key for a in actions]).values_list("key", flat=True)
-    )
-    fresh, seen = [], set()
-    for action in actions:
-        if action.key in known or action.key in seen:
-            continue
-        seen.add(action.key)
-        fresh.append(action)
-    seqs = dict(Person.objects.filter(pk__in={a.person_id for a in fresh}).values_list("pk", "action_seq"))
-    for action in fresh:
-        seqs[action.person_id] += 1
-        action.seq = seqs[action.person_id]
-    Person.objects.bulk_update([Person(pk=pk, action_seq=seq) for pk, seq in seqs.items()], ["action_seq"])
-    DownstreamAction.objects.bulk_create(fresh, ignore_conflicts=True)
-    ctx.result.actions += len(fresh)
-
-
 # --- review and targets ---------------------------------------------------------------------------------
 
 
@@ -835,15 +806,3 @@ def employee_review_clear(*, employee: Employee, acting_user, note: str = "") ->
     employee.needs_review = False
     employee.save(update_fields=["needs_review", "updated_at"])
     return employee
-
-
-@transaction.atomic
-def downstream_target_set(*, customer: Customer, acting_user=None, **fields) -> DownstreamTarget:
-    target, _ = DownstreamTarget.objects.get_or_create(customer=customer)
-    for name, value in fields.items():
-        if name == "signing_secret" and not value:
-            continue
-        setattr(target, name, value)
-    target.full_clean()
-    target.save()
-    return target

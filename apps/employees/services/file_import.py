@@ -11,12 +11,14 @@ from django.db import transaction
 from apps.companies.models import Company, Customer
 
 from ..models import (
+    CauseType,
     FileImport,
 )
 from ..records import ApplyResult, EmployeeRecord, Source
 from ._core import (
     change_batch,
     employee_records_apply,
+    persons_reconcile_in_batch,
 )
 
 # --- the standard employee file -------------------------------------------------------------------------
@@ -73,7 +75,13 @@ def employee_file_import(
     accepted = 0
     with transaction.atomic():
         file_import.save()
-        with change_batch(customer=customer, cause=f"file {filename} ({file_import.pk})"[:200]) as batch:
+        with change_batch(
+            customer=customer,
+            cause=f"file {filename} ({file_import.pk})"[:200],
+            cause_type=CauseType.FILE_IMPORT,
+            cause_id=str(file_import.pk),
+        ) as batch:
+            # Every row of the file lands before any person is reconciled: the file is one set of facts.
             for external_id, rows in by_company.items():
                 result = employee_records_apply(
                     company=known[external_id],
@@ -83,12 +91,19 @@ def employee_file_import(
                     today=today,
                     batch=batch,
                     cause=f"file {filename}",
+                    reconcile=False,
                 )
                 for rejection in result.rejected:
                     line, rec = rows[rejection.index]
                     errors.append({"line": line, "employee_id": rec.employee_id, "reason": rejection.reason})
                 accepted += len(rows) - len(result.rejected)
                 file_import.apply_result.merge(result)
+            outcome = persons_reconcile_in_batch(
+                customer=customer, person_ids=file_import.apply_result.persons, batch=batch, today=today
+            )
+            file_import.apply_result.actions += outcome.written
+            file_import.apply_result.withdrawn += outcome.withdrawn
+        file_import.batch = batch
         file_import.rows = parsed.total
         file_import.accepted = accepted
         file_import.rejected = len(errors)

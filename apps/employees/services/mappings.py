@@ -16,9 +16,12 @@ from apps.mappings.rules import Rule, scope
 from .. import lifecycle
 from ..lifecycle import StatusType
 from ..models import (
+    Access,
+    CauseType,
     ChangeBatch,
     DownstreamAction,
     Employee,
+    Person,
     StatusEvent,
 )
 from ..records import ApplyResult
@@ -89,7 +92,12 @@ def status_mapping_set(
     events.exclude(status_type=status_type).update(status_type=status_type)
     if not employee_ids:
         return MappingOutcome(mapping, released, [], ApplyResult(), None)
-    with change_batch(customer=company_set.customer, cause=f"mapping {code} -> {status_type}") as batch:
+    with change_batch(
+        customer=company_set.customer,
+        cause=f"mapping {code} -> {status_type}",
+        cause_type=CauseType.MAPPING,
+        cause_id=str(mapping.pk),
+    ) as batch:
         result = _recompute_employees(
             company_set=company_set, employee_ids=employee_ids, batch=batch, cause=batch.cause, today=today
         )
@@ -182,6 +190,48 @@ def _scope_counts(company_set: CompanySet, rules: list[Rule]) -> tuple[int, int]
     return inside, total
 
 
+class OutOfScope:
+    """What happens to people the downstream still holds when all their records leave scope."""
+
+    LEAVE = "leave"  # default: the engine stops managing them; their access stays as it is
+    DEPROVISION = "deprovision"  # deprovision them, through the mass-change safeguard
+    CHOICES = (LEAVE, DEPROVISION)
+
+
+def _leaving_persons(company_set: CompanySet, rules: list[Rule]) -> list[Person]:
+    """Persons of the set held by the downstream (provisioned or suspended) with no record in scope under
+    ``rules``: every record of theirs, in any company set, would be out of scope (records of other sets keep
+    their current scope)."""
+    companies = {c.pk: c.external_id for c in company_set.companies.all()}
+    held = Person.objects.filter(
+        employees__company__company_set=company_set,
+        downstream_access__in=[Access.PROVISIONED, Access.SUSPENDED],
+    ).distinct()
+    rows = Employee.objects.filter(person__in=held).values_list(
+        "person_id",
+        "company_id",
+        "employment_type",
+        "decision_status_type",
+        "benefit_class",
+        "pay_group",
+        "in_scope",
+    )
+    any_in: dict[int, bool] = {}
+    for person_id, company_id, employment_type, status_type, benefit_class, pay_group, in_scope in rows:
+        if company_id in companies:
+            values = {
+                "employment_type": employment_type,
+                "status_type": status_type,
+                "benefit_class": benefit_class,
+                "company": companies[company_id],
+                "pay_group": pay_group,
+            }
+            in_scope = scope(values, rules)[0]
+        any_in[person_id] = any_in.get(person_id, False) or in_scope
+    leaving = [pk for pk, inside in any_in.items() if not inside]
+    return list(Person.objects.filter(pk__in=leaving).order_by("display_name", "pk"))
+
+
 def filter_rule_preview(
     *,
     company_set: CompanySet,
@@ -203,7 +253,21 @@ def filter_rule_preview(
     proposed = [r for r in current if not (rule and r.id == rule.pk)] + [candidate]
     now_in, total = _scope_counts(company_set, current)
     then_in, _ = _scope_counts(company_set, proposed)
-    return {"records": total, "in_scope_now": now_in, "in_scope_after": then_in, "change": then_in - now_in}
+    held_now = {p.pk for p in _leaving_persons(company_set, current)}
+    leaving = [p for p in _leaving_persons(company_set, proposed) if p.pk not in held_now]
+    return {
+        "records": total,
+        "in_scope_now": now_in,
+        "in_scope_after": then_in,
+        "change": then_in - now_in,
+        # People the downstream still holds whose records would all leave scope: the consultant chooses
+        # whether they keep their access (out_of_scope="leave", the default) or are deprovisioned.
+        "persons_leaving_scope_held": len(leaving),
+        "persons_leaving_scope": [
+            {"id": p.pk, "name": p.display_name, "downstream_access": p.downstream_access}
+            for p in leaving[:200]
+        ],
+    }
 
 
 @transaction.atomic
@@ -219,28 +283,76 @@ def filter_rule_save(
     rule: FilterRule | None = None,
     acting_user=None,
     today: dt.date | None = None,
+    out_of_scope: str = OutOfScope.LEAVE,
 ) -> FilterRule:
-    """Create or change a scope rule, then re-evaluate the set's records under one change batch."""
+    """Create or change a scope rule, then re-evaluate the set's records under one change batch.
+
+    People whose records all leave scope are no longer managed: their unattempted actions are cancelled.
+    With ``out_of_scope="deprovision"`` those the downstream still holds are deprovisioned (staged under the
+    batch, so the mass-change safeguard applies); by default their access is left as it is.
+    """
+    _check_out_of_scope(out_of_scope)
     rule = rule or FilterRule(company_set=company_set)
     rule.field, rule.operator, rule.values, rule.include = field, operator, [str(v) for v in values], include
     rule.description, rule.active = description, active
     rule.full_clean()
     rule.save()
-    filter_rules_reapply(company_set=company_set, cause=f"filter rule {rule.pk} saved", today=today)
+    filter_rules_reapply(
+        company_set=company_set,
+        cause=f"filter rule {rule.pk} saved",
+        cause_id=str(rule.pk),
+        today=today,
+        out_of_scope=out_of_scope,
+    )
     return rule
 
 
 @transaction.atomic
-def filter_rule_delete(*, rule: FilterRule, acting_user=None, today: dt.date | None = None) -> None:
+def filter_rule_delete(
+    *, rule: FilterRule, acting_user=None, today: dt.date | None = None, out_of_scope: str = OutOfScope.LEAVE
+) -> None:
+    _check_out_of_scope(out_of_scope)
     company_set = rule.company_set
     pk = rule.pk
     rule.delete()
-    filter_rules_reapply(company_set=company_set, cause=f"filter rule {pk} deleted", today=today)
+    filter_rules_reapply(
+        company_set=company_set,
+        cause=f"filter rule {pk} deleted",
+        cause_id=str(pk),
+        today=today,
+        out_of_scope=out_of_scope,
+    )
 
 
-def filter_rules_reapply(*, company_set: CompanySet, cause: str, today: dt.date | None = None) -> ApplyResult:
+def _check_out_of_scope(value: str) -> None:
+    if value not in OutOfScope.CHOICES:
+        raise ApplicationError(
+            f"out_of_scope must be one of {', '.join(OutOfScope.CHOICES)}, not {value!r}.",
+            extra={"field": "out_of_scope"},
+        )
+
+
+def filter_rules_reapply(
+    *,
+    company_set: CompanySet,
+    cause: str,
+    today: dt.date | None = None,
+    cause_id: str = "",
+    out_of_scope: str = OutOfScope.LEAVE,
+) -> ApplyResult:
+    """Re-scope every record of the set under the current rules and reconcile the persons."""
     ids = list(Employee.objects.filter(company__company_set=company_set).values_list("pk", flat=True))
-    with change_batch(customer=company_set.customer, cause=cause) as batch:
+    leaving = frozenset()
+    if out_of_scope == OutOfScope.DEPROVISION:
+        leaving = frozenset(p.pk for p in _leaving_persons(company_set, _filter_rules(company_set)))
+    with change_batch(
+        customer=company_set.customer, cause=cause, cause_type=CauseType.FILTER_RULE, cause_id=cause_id
+    ) as batch:
         return _recompute_employees(
-            company_set=company_set, employee_ids=ids, batch=batch, cause=cause, today=today
+            company_set=company_set,
+            employee_ids=ids,
+            batch=batch,
+            cause=cause,
+            today=today,
+            deprovision_unmanaged=leaving,
         )
