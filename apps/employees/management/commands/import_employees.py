@@ -20,7 +20,8 @@ def connection_lookup(value: str) -> Connection:
 
 class Command(BaseCommand):
     help = (
-        "Apply an employee file in the standard format; print accepted and rejected rows with line numbers."
+        "Apply an employee file in the standard format; print accepted and rejected rows with line numbers, "
+        "the change batch, and the actions it wrote and held."
     )
 
     def add_arguments(self, parser):
@@ -41,6 +42,16 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{path.name}: {result.rows} rows, {result.accepted} accepted, {result.rejected} rejected"
         )
+        batch = getattr(result, "batch", None)
+        if batch is not None:
+            batch.refresh_from_db()
+            applied = result.apply_result
+            held = batch.actions.filter(state="awaiting_approval").count()
+            self.stdout.write(
+                f"change batch {batch.pk} ({batch.get_state_display().lower()}): "
+                f"{applied.actions} action(s) written, {held} held for approval, "
+                f"{applied.withdrawn} withdrawn as moot"
+            )
         for error in result.errors:
             self.stdout.write(
                 f"  line {error['line']}: employee {error['employee_id'] or '?'}: {error['reason']}"
