@@ -350,8 +350,11 @@ def desired_state(
         for record, (_, events) in facts.items():
             event = _record_status_at(events, start)
             if event is not None and event.effective_date == start:
-                starters.append((via_xt and event.code == TRANSFER_CODE, sort_key(event), record, event))
+                company = facts[record][0].company
+                # Not by recorded_at: which record arrived first must not decide (lowest company wins).
+                starters.append((via_xt and event.code == TRANSFER_CODE, -company, -record, event))
         *_, record, event = max(starters)
+        record = -record
         company = facts[record][0].company
         if via_xt and not transfer_grace_expired(start, grace_days, today):
             until = start + dt.timedelta(days=grace_days)

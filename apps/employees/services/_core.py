@@ -265,8 +265,8 @@ def change_batch_decide(
     held = DownstreamAction.objects.filter(batch=batch, state=DownstreamAction.State.AWAITING_APPROVAL)
     now = timezone.now()
     if approve:
+        # Re-check while they are still held (so moot ones can be withdrawn), then release the rest.
         person_ids = set(held.values_list("person_id", flat=True))
-        held.update(state=DownstreamAction.State.PENDING, next_attempt_at=now, updated_at=now)
         policy = policy_for(batch.customer)
         persons_reconcile(
             customer=batch.customer,
@@ -279,6 +279,7 @@ def change_batch_decide(
             grace_days=policy.transfer_grace_days,
             removals_pending=True,
         )
+        held.update(state=DownstreamAction.State.PENDING, next_attempt_at=now, updated_at=now)
         transaction.on_commit(_enqueue_drain)
     else:
         held.update(state=DownstreamAction.State.REJECTED, updated_at=now)

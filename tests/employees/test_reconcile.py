@@ -1,0 +1,304 @@
+"""Reconciliation: moot actions withdrawn, approvals re-checked, scope changes, causes, policy, concurrency."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connections
+
+from apps.employees import services
+from apps.employees.models import ChangeBatch, DownstreamAction, Employee, FileImport, Person
+from apps.mappings.models import StatusMapping
+from tests.employees.conftest import TODAY
+from tests.employees.factories import record
+
+pytestmark = pytest.mark.django_db
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+PUSH_URL = "https://downstream.example.com/hooks"
+
+
+def d(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+def standing():
+    return list(
+        DownstreamAction.objects.exclude(state__in=["superseded", "cancelled"])
+        .order_by("seq")
+        .values_list("action", "effective_date")
+    )
+
+
+@pytest.fixture
+def pushed(customer):
+    """The customer's actions are pushed to a URL (so an unattempted pending action is unseen)."""
+    return services.downstream_target_set(customer=customer, url=PUSH_URL, signing_secret=SECRET)
+
+
+def test_a_termination_corrected_before_delivery_is_withdrawn_not_followed_by_a_provision(apply, pushed):
+    # Given a delivered hire and a termination that has not been sent yet
+    apply([record("1001", "A", "2026-01-05")])
+    DownstreamAction.objects.update(state="delivered", attempts=1)
+    apply([record("1001", "T", "2026-05-01")])
+    deprovision = DownstreamAction.objects.get(action="deprovision")
+    assert deprovision.state == "pending"
+    # When the provider corrects it (the termination was a mistake: active again from the same day)
+    apply([record("1001", "A", "2026-05-02")])
+    # Then the deprovision is withdrawn with the reason, and nothing else is sent
+    deprovision.refresh_from_db()
+    assert deprovision.state == "superseded"
+    assert "now provisioned" in deprovision.withdrawn_reason
+    assert standing() == [("provision", d("2026-01-05"))]
+    assert Person.objects.get().downstream_access == "provisioned"
+
+
+def test_an_attempted_action_stands_and_is_corrected_by_a_new_one(apply, pushed):
+    apply([record("1001", "A", "2026-01-05")])
+    DownstreamAction.objects.update(state="delivered", attempts=1)
+    apply([record("1001", "T", "2026-05-01")])
+    # the deprovision was attempted once (the downstream may have seen it)
+    DownstreamAction.objects.filter(action="deprovision").update(state="failed", attempts=1)
+    apply([record("1001", "A", "2026-05-02")])
+    assert [a for a, _ in standing()] == ["provision", "deprovision", "provision"]
+
+
+def test_without_a_push_url_pending_actions_may_have_been_read_so_they_stand(apply):
+    apply([record("1001", "A", "2026-01-05")])
+    apply([record("1001", "T", "2026-05-01")])
+    apply([record("1001", "A", "2026-05-02")])
+    assert [a for a, _ in standing()] == ["provision", "deprovision", "provision"]
+
+
+def test_a_pending_action_with_a_corrected_date_is_replaced(apply, pushed):
+    apply([record("1001", "A", "2026-01-05")])
+    DownstreamAction.objects.update(state="delivered", attempts=1)
+    apply([record("1001", "T", "2026-05-10")])
+    apply([record("1001", "T", "2026-05-01")])  # a retro-dated correction: terminated earlier
+    assert standing() == [("provision", d("2026-01-05")), ("deprovision", d("2026-05-01"))]
+    assert DownstreamAction.objects.get(effective_date=d("2026-05-10")).state == "superseded"
+
+
+# --- approvals re-check --------------------------------------------------------------------------------
+
+
+def _hundred_then_thirty_terminated(apply):
+    apply([record(str(n), "A", "2026-01-05") for n in range(100)])
+    apply([record(str(n), "T", "2026-05-01") for n in range(30)])
+    return ChangeBatch.objects.get(state="awaiting_approval")
+
+
+def test_a_rehire_while_held_withdraws_that_deprovision_and_approval_sends_the_rest(apply, admin_user):
+    batch = _hundred_then_thirty_terminated(apply)
+    # When two of them are rehired before anyone approves
+    apply([record(str(n), "A", "2026-05-20") for n in range(2)])
+    # Then their held deprovisions are withdrawn at once, and the approval sends the 28 others
+    services.change_batch_decide(batch=batch, approve=True, acting_user=admin_user, reason="confirmed")
+    states = DownstreamAction.objects.filter(action="deprovision").values_list(
+        "employee__employee_id", "state"
+    )
+    assert {e for e, s in states if s == "superseded"} == {"0", "1"}
+    assert sum(s == "pending" for _, s in states) == 28
+
+
+def test_approval_re_checks_facts_that_took_effect_since(apply, admin_user):
+    batch = _hundred_then_thirty_terminated(apply)
+    # Given a rehire of one of them, dated in the future when it arrived (so the deprovision stayed held)
+    apply([record("0", "A", "2026-06-05")])
+    assert DownstreamAction.objects.filter(state="awaiting_approval").count() == 30
+    # When the admin approves after the rehire's day
+    services.change_batch_decide(
+        batch=batch, approve=True, acting_user=admin_user, reason="confirmed", today=d("2026-06-06")
+    )
+    # Then that person's deprovision is withdrawn with the reason; the 29 others are sent
+    rehired = DownstreamAction.objects.get(action="deprovision", employee__employee_id="0")
+    assert (rehired.state, "provisioned" in rehired.withdrawn_reason) == ("superseded", True)
+    assert DownstreamAction.objects.filter(action="deprovision", state="pending").count() == 29
+
+
+def test_a_rejected_removal_is_not_proposed_again_by_the_next_sync(apply, admin_user):
+    batch = _hundred_then_thirty_terminated(apply)
+    services.change_batch_decide(batch=batch, approve=False, acting_user=admin_user, reason="feed error")
+    apply([record(str(n), "T", "2026-05-01", change_reason="again") for n in range(30)])
+    assert DownstreamAction.objects.filter(action="deprovision").count() == 30
+    assert not ChangeBatch.objects.filter(state="awaiting_approval").exists()
+
+
+# --- scope changes ---------------------------------------------------------------------------------------
+
+
+def test_people_leaving_scope_keep_their_access_by_default_and_lose_pending_actions(
+    apply, company_set, pushed
+):
+    apply([record("1001", "A", "2026-01-05"), record("1002", "A", "2026-01-05")])
+    DownstreamAction.objects.filter(employee__employee_id="1001").update(state="delivered", attempts=1)
+    # the preview names the people the downstream still holds
+    preview = services.filter_rule_preview(
+        company_set=company_set, field="company", operator="in", values=["123"], include=False
+    )
+    assert preview["persons_leaving_scope_held"] == 2
+    # When the company is excluded (default: leave their access)
+    services.filter_rule_save(
+        company_set=company_set, field="company", operator="in", values=["123"], include=False
+    )
+    # Then 1002's unsent provision is cancelled with the reason, and nobody is deprovisioned
+    cancelled = DownstreamAction.objects.get(employee__employee_id="1002")
+    assert (cancelled.state, cancelled.withdrawn_reason) == (
+        "cancelled",
+        "no record of the person is in scope any more",
+    )
+    assert not DownstreamAction.objects.filter(action="deprovision").exists()
+    assert set(Person.objects.values_list("desired_access", flat=True)) == {"unmanaged"}
+
+
+def test_people_leaving_scope_can_be_deprovisioned_through_the_safeguard(apply, company_set):
+    apply([record(str(n), "A", "2026-01-05") for n in range(3)])
+    rule = services.filter_rule_save(
+        company_set=company_set,
+        field="company",
+        operator="in",
+        values=["123"],
+        include=False,
+        out_of_scope="deprovision",
+        today=TODAY,
+    )
+    deprovisions = DownstreamAction.objects.filter(action="deprovision")
+    assert deprovisions.count() == 3
+    assert set(deprovisions.values_list("cause_type", "cause_id", "effective_date")) == {
+        ("filter_rule", str(rule.pk), TODAY)
+    }
+    assert deprovisions.first().batch.cause_type == "filter_rule"
+
+
+def test_an_unknown_out_of_scope_choice_is_refused(company_set):
+    from apps.core.errors import ApplicationError
+
+    with pytest.raises(ApplicationError, match="out_of_scope must be one of leave, deprovision"):
+        services.filter_rule_save(
+            company_set=company_set,
+            field="company",
+            operator="in",
+            values=["123"],
+            include=False,
+            out_of_scope="remove",
+        )
+
+
+# --- every action names its cause and the events that drove it ----------------------------------------
+
+
+def test_a_file_import_names_itself_and_the_driving_events(customer, company):
+    data = "company_id,employee_id,status_code,status_effective_date\n123,1001,A,2026-01-05\n"
+    result = services.employee_file_import(customer=customer, data=data, filename="f.csv", today=TODAY)
+    action = DownstreamAction.objects.get()
+    assert (action.cause_type, action.cause_id) == ("file_import", str(result.pk))
+    assert list(action.events.values_list("code", "effective_date")) == [("A", d("2026-01-05"))]
+    assert FileImport.objects.get().pk == result.pk
+
+
+def test_a_mapping_release_names_the_mapping(apply, company_set):
+    apply([record("1001", "A", "2026-01-05")])
+    apply([record("1001", "SEAS", "2026-03-01")])  # unmapped: held
+    assert DownstreamAction.objects.count() == 1
+    services.status_mapping_set(company_set=company_set, code="SEAS", status_type="terminated", today=TODAY)
+    action = DownstreamAction.objects.get(action="deprovision")
+    mapping = StatusMapping.objects.get(code="SEAS")
+    assert (action.cause_type, action.cause_id, action.effective_date) == (
+        "mapping",
+        str(mapping.pk),
+        d("2026-03-01"),
+    )
+
+
+def test_a_sync_style_apply_names_its_webhook_or_sync(apply):
+    from tests.integrations.factories import WebhookEventFactory
+
+    event = WebhookEventFactory()
+    apply([record("1001", "A", "2026-01-05")], webhook_event=event)
+    assert DownstreamAction.objects.values_list("cause_type", "cause_id").get() == (
+        "webhook_event",
+        str(event.pk),
+    )
+
+
+def test_the_transfer_window_closes_by_schedule_with_its_cause(apply):
+    apply([record("1001", "A", "2026-01-05")], today=d("2026-05-20"))
+    apply([record("1001", "XT", "2026-05-20")], today=d("2026-05-20"))
+    person = Person.objects.get()
+    assert (person.desired_access, person.transfer_until) == ("transferring", d("2026-05-27"))
+    services.transfer_watches_expire(today=d("2026-05-28"))
+    action = DownstreamAction.objects.get(action="deprovision")
+    assert (action.cause_type, action.cause_id, action.effective_date) == (
+        "schedule",
+        "employees.expire_transfer_windows",
+        d("2026-05-20"),
+    )
+
+
+def test_a_leave_policy_change_reconciles_the_customers_persons(apply, customer):
+    apply([record("1001", "A", "2026-01-05")])
+    apply([record("1001", "L", "2026-03-01")])
+    assert [a for a, _ in standing()] == ["provision", "suspend"]
+    services.downstream_target_set(customer=customer, leave_policy="keep")
+    restore = DownstreamAction.objects.get(action="restore")
+    assert restore.cause_type == "policy"
+    assert Person.objects.get().downstream_access == "provisioned"
+
+
+def test_the_person_shows_desired_and_last_told_state(apply, company_b):
+    apply([record("1001", "A", "2026-01-05")])
+    apply([record("1001", "T", "2026-05-01")])
+    person = Person.objects.get()
+    assert (person.desired_access, person.desired_since) == ("deprovisioned", d("2026-05-01"))
+    assert (person.downstream_access, person.downstream_since, person.action_seq) == (
+        "deprovisioned",
+        d("2026-05-01"),
+        2,
+    )
+    assert person.downstream_company.external_id == "123"
+
+
+# --- concurrency (PostgreSQL) -----------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_terminating_two_records_of_one_person_deprovision_once(company, company_b):
+    # Given one person with an active record in each of two companies
+    for target in (company, company_b):
+        services.employee_records_apply(
+            company=target,
+            records=[record("1001", "A", "2026-01-05", company=target.external_id)],
+            source="sync",
+            today=TODAY,
+        )
+    assert Person.objects.count() == 1
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def terminate(target):
+        barrier.wait()
+        try:
+            services.employee_records_apply(
+                company=target,
+                records=[record("1001", "T", "2026-05-01", company=target.external_id)],
+                source="sync",
+                today=TODAY,
+            )
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    # When both terminations are applied at the same moment by two workers
+    threads = [threading.Thread(target=terminate, args=(t,)) for t in (company, company_b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    # Then the second writer saw the first one's record: exactly one deprovision, never zero
+    assert errors == []
+    assert Employee.objects.filter(decision_status_type="terminated").count() == 2
+    assert list(DownstreamAction.objects.filter(action="deprovision").values_list("seq", flat=True)) == [2]
+    assert Person.objects.get().downstream_access == "deprovisioned"
