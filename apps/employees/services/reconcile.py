@@ -42,6 +42,18 @@ from ..models import (
 )
 
 CHUNK = 1000
+_PERSON_FIELDS = [
+    "status_type",
+    "downstream_access",
+    "downstream_company",
+    "downstream_since",
+    "action_seq",
+    "desired_access",
+    "desired_since",
+    "transfer_until",
+    "reconciled_at",
+]
+_PERSON_ATTRS = [f if f != "downstream_company" else "downstream_company_id" for f in _PERSON_FIELDS[:-1]]
 
 
 @dataclass(frozen=True)
@@ -164,7 +176,13 @@ def _reconcile_chunk(
     outcome: ReconcileOutcome,
     pushed: bool,
 ) -> None:
-    persons = list(Person.objects.select_for_update().filter(pk__in=ids, customer=customer).order_by("pk"))
+    persons = list(
+        Person.objects.select_for_update()
+        .filter(pk__in=ids, customer=customer)
+        .order_by("pk")
+        .only("pk", "customer_id", *_PERSON_FIELDS)
+    )
+    before = {p.pk: tuple(getattr(p, f) for f in _PERSON_ATTRS) for p in persons}
     if not persons:
         return
     person_ids = [p.pk for p in persons]
@@ -275,20 +293,10 @@ def _reconcile_chunk(
         )
         outcome.written += len(rows)
         outcome.staged += sum(a.state == DownstreamAction.State.STAGED for a in rows)
-    bulk_update_fast(
-        persons,
-        [
-            "status_type",
-            "downstream_access",
-            "downstream_company",
-            "downstream_since",
-            "action_seq",
-            "desired_access",
-            "desired_since",
-            "transfer_until",
-            "reconciled_at",
-        ],
-    )
+    # Only persons whose state moved are written (``reconciled_at`` alone does not make a write).
+    changed = [p for p in persons if tuple(getattr(p, f) for f in _PERSON_ATTRS) != before[p.pk]]
+    if changed:
+        bulk_update_fast(changed, _PERSON_FIELDS)
     if new_watches:
         TransferWatch.objects.bulk_create(new_watches)
     if changed_watches:
