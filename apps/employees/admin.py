@@ -422,8 +422,8 @@ class ChangeBatchAdmin(CustomerScopedAdmin):
         "decided_by",
         "created_at",
     )
-    list_filter = ("state", "customer")
-    search_fields = ("cause",)
+    list_filter = ("state", "cause_type", "customer")
+    search_fields = ("cause", "cause_id")
     list_select_related = ("customer", "decided_by")
     readonly_fields = [f.name for f in ChangeBatch._meta.fields] + ["decide"]
     inlines = [HeldActionInline]

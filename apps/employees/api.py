@@ -380,6 +380,8 @@ class ChangeBatchSerializer(serializers.ModelSerializer):
             "id",
             "customer",
             "cause",
+            "cause_type",
+            "cause_id",
             "state",
             "active_persons_before",
             "removals",

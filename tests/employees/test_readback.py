@@ -433,3 +433,8 @@ def test_list_query_counts_stay_flat(
         # then every row is there, for the same number of queries
         assert response.status_code == 200
         assert len(response.json()["results"]) == total * ROWS_PER_PERSON[resource]
+
+
+def test_change_batch_names_its_cause(api, explained, consultant):
+    body = api(consultant).get(f"/api/v1/change-batches/{explained['batch'].pk}/").json()
+    assert (body["cause"], body["cause_type"], body["cause_id"]) == ("file x.csv", "file_import", "41")
