@@ -27,8 +27,9 @@ from .models import (
     StatusEvent,
 )
 
-# Where each kind of cause can be opened in the admin; ``cause_id`` holds that object's pk. A schedule's cause
-# id is the schedule's name, and a manual or policy cause has no page of its own.
+# Where each kind of cause can be opened in the admin; ``cause_id`` holds that object's pk (an approval's is the
+# change batch, a policy change's the downstream target). A schedule's cause id is the schedule's name, and a
+# manual cause has no page of its own.
 CAUSE_ADMIN_URLS = {
     CauseType.SYNC_RUN: "admin:integrations_syncrun_change",
     CauseType.WEBHOOK_EVENT: "admin:integrations_webhookevent_change",
@@ -36,6 +37,7 @@ CAUSE_ADMIN_URLS = {
     CauseType.APPROVAL: "admin:employees_changebatch_change",
     CauseType.MAPPING: "admin:mappings_statusmapping_change",
     CauseType.FILTER_RULE: "admin:mappings_filterrule_change",
+    CauseType.POLICY: "admin:employees_downstreamtarget_change",
 }
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from apps.employees.models import ChangeBatch, FileImport
+from apps.employees.models import ChangeBatch, DownstreamTarget, FileImport
 from apps.mappings.models import FilterRule, StatusMapping
 from tests.employees.factories import (
     DownstreamActionFactory,
@@ -85,6 +85,11 @@ def test_action_page_links_its_cause_and_lists_its_driving_events(client, consul
             "integrations/webhookevent",
         ),
         ("approval", lambda c: ChangeBatch.objects.create(customer=c, cause="x"), "employees/changebatch"),
+        (
+            "policy",
+            lambda c: DownstreamTarget.objects.create(customer=c, signing_secret="whsec_x"),
+            "employees/downstreamtarget",
+        ),
         (
             "mapping",
             lambda c: StatusMapping.objects.create(
