@@ -11,6 +11,7 @@ from apps.employees.api import (
     DownstreamTargetViewSet,
     EmployeeViewSet,
     PersonViewSet,
+    StatusEventViewSet,
 )
 from apps.implementations.api import DeliverableViewSet, ImplementationProjectViewSet
 from apps.integrations.api import ApiCallViewSet, ConnectionViewSet, SyncRunViewSet, WebhookEventViewSet
@@ -36,6 +37,7 @@ router.register("webhook-events", WebhookEventViewSet, basename="webhook-event")
 router.register("api-calls", ApiCallViewSet, basename="api-call")
 router.register("employees", EmployeeViewSet, basename="employee")
 router.register("persons", PersonViewSet, basename="person")
+router.register("status-events", StatusEventViewSet, basename="status-event")
 router.register("status-codes", StatusCodeViewSet, basename="status-code")
 router.register("status-mappings", StatusMappingViewSet, basename="status-mapping")
 router.register("filter-rules", FilterRuleViewSet, basename="filter-rule")

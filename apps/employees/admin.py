@@ -6,7 +6,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from apps.companies.selectors import customers_visible_to
@@ -14,7 +15,43 @@ from apps.core.admin import CustomerScopedAdmin, ReadOnlyInline
 from apps.core.errors import ApplicationError
 
 from . import delivery, services
-from .models import ChangeBatch, DownstreamAction, DownstreamTarget, Employee, FileImport, Person, StatusEvent
+from .models import (
+    CauseType,
+    ChangeBatch,
+    Desired,
+    DownstreamAction,
+    DownstreamTarget,
+    Employee,
+    FileImport,
+    Person,
+    StatusEvent,
+)
+
+# Where each kind of cause can be opened in the admin; ``cause_id`` holds that object's pk (an approval's is the
+# change batch, a policy change's the downstream target). A schedule's cause id is the schedule's name, and a
+# manual cause has no page of its own.
+CAUSE_ADMIN_URLS = {
+    CauseType.SYNC_RUN: "admin:integrations_syncrun_change",
+    CauseType.WEBHOOK_EVENT: "admin:integrations_webhookevent_change",
+    CauseType.FILE_IMPORT: "admin:employees_fileimport_change",
+    CauseType.APPROVAL: "admin:employees_changebatch_change",
+    CauseType.MAPPING: "admin:mappings_statusmapping_change",
+    CauseType.FILTER_RULE: "admin:mappings_filterrule_change",
+    CauseType.POLICY: "admin:employees_downstreamtarget_change",
+}
+
+
+def cause_html(action: DownstreamAction):
+    """The action's cause in words ("Sync run 12"), linked to the cause's admin page where it has one."""
+    label = CauseType(action.cause_type).label if action.cause_type in CauseType.values else action.cause_type
+    text = f"{label} {action.cause_id}".strip()
+    url_name = CAUSE_ADMIN_URLS.get(action.cause_type)
+    if url_name and action.cause_id.isdigit():
+        try:
+            return format_html('<a href="{}">{}</a>', reverse(url_name, args=[action.cause_id]), text)
+        except NoReverseMatch:  # pragma: no cover - every target above has an admin
+            pass
+    return text
 
 
 class StatusEventInline(ReadOnlyInline):
@@ -157,12 +194,77 @@ class PersonEmployeeInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class PersonActionInline(ReadOnlyInline):
+    """The person's actions, newest first (the ledger's order), with why each was written or withdrawn."""
+
+    model = DownstreamAction
+    fk_name = "person"
+    fields = (
+        "seq",
+        "action",
+        "effective_date",
+        "company",
+        "state",
+        "cause_link",
+        "withdrawn_reason",
+        "created_at",
+    )
+    readonly_fields = fields
+    ordering = ("-seq", "-pk")
+    verbose_name_plural = "Downstream actions (newest first)"
+
+    def get_queryset(self, request):
+        # The person too: each row's title is the action's ``str``, which names the person.
+        return super().get_queryset(request).select_related("company", "person")
+
+    @admin.display(description="Cause")
+    def cause_link(self, obj):
+        return cause_html(obj)
+
+
 @admin.register(Person)
 class PersonAdmin(CustomerScopedAdmin):
-    list_display = ("display_name", "customer", "status_type", "national_id_last4", "status_changed_at")
-    list_filter = ("status_type", "customer")
+    list_display = (
+        "display_name",
+        "customer",
+        "status_type",
+        "desired_access",
+        "downstream_access",
+        "transfer_until",
+        "national_id_last4",
+        "status_changed_at",
+    )
+    list_filter = ("status_type", "desired_access", "downstream_access", "customer")
     search_fields = ("display_name", "work_email", "national_id_last4", "employees__employee_id")
     list_select_related = ("customer",)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "customer",
+                    "display_name",
+                    "status_type",
+                    "status_changed_at",
+                    "national_id_last4",
+                    "work_email",
+                )
+            },
+        ),
+        (
+            "Downstream: what the timeline asks for and what the downstream was last told",
+            {
+                "fields": (
+                    "desired_state",
+                    "last_told_state",
+                    "in_step",
+                    "transfer_window",
+                    "reconciled_at",
+                    "action_seq",
+                )
+            },
+        ),
+    )
     readonly_fields = (
         "customer",
         "display_name",
@@ -170,12 +272,61 @@ class PersonAdmin(CustomerScopedAdmin):
         "status_changed_at",
         "national_id_last4",
         "work_email",
+        "desired_state",
+        "last_told_state",
+        "in_step",
+        "transfer_window",
+        "reconciled_at",
+        "action_seq",
     )
-    exclude = ("identity_key",)
-    inlines = [PersonEmployeeInline]
+    inlines = [PersonEmployeeInline, PersonActionInline]
+
+    def get_queryset(self, request):
+        # A select_related here replaces list_select_related on the changelist: name the customer too.
+        return super().get_queryset(request).select_related("customer", "downstream_company")
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="Desired (from the status timeline, as of today)")
+    def desired_state(self, obj):
+        if not obj.desired_access:
+            return "not reconciled yet"
+        since = f" since {obj.desired_since}" if obj.desired_since else ""
+        return f"{obj.get_desired_access_display()}{since}"
+
+    @admin.display(description="Last told to the downstream")
+    def last_told_state(self, obj):
+        text = obj.get_downstream_access_display()
+        if obj.downstream_company_id:
+            text += f" in {obj.downstream_company.external_id}"
+        if obj.downstream_since:
+            text += f" since {obj.downstream_since}"
+        return text
+
+    @admin.display(description="In step")
+    def in_step(self, obj):
+        if not obj.desired_access:
+            return "-"
+        if obj.desired_access in (Desired.TRANSFERRING, Desired.UNMANAGED):
+            return "waiting: the downstream keeps its state"
+        return "yes" if obj.desired_access == obj.downstream_access else "no: actions are on their way"
+
+    @admin.display(description="Transfer window")
+    def transfer_window(self, obj):
+        if not obj.transfer_until:
+            return "none open"
+        start = (
+            f"opened {obj.desired_since}, "
+            if obj.desired_access == Desired.TRANSFERRING and obj.desired_since
+            else ""
+        )
+        days = (obj.transfer_until - timezone.localdate()).days
+        if days >= 0:
+            left = f"{days} day(s) left"
+        else:
+            left = f"passed {-days} day(s) ago: the hourly schedule closes it"
+        return f"open: {start}deadline {obj.transfer_until} ({left})"
 
 
 @admin.register(DownstreamAction)
@@ -187,18 +338,55 @@ class DownstreamActionAdmin(CustomerScopedAdmin):
         "employee",
         "effective_date",
         "state",
+        "cause_link",
         "attempts",
         "last_status_code",
         "delivered_at",
     )
-    list_filter = ("state", "action", "customer")
-    search_fields = ("key", "person__display_name", "employee__employee_id")
+    list_filter = ("state", "cause_type", "action", "customer")
+    search_fields = ("key", "person__display_name", "employee__employee_id", "cause_id", "cause")
     list_select_related = ("person", "employee__company")
-    readonly_fields = [f.name for f in DownstreamAction._meta.fields]
+    # Every field is read-only; the cause and the driving events follow the cause id.
+    readonly_fields = [
+        name
+        for field in DownstreamAction._meta.fields
+        for name in (
+            (field.name, "cause_link", "driving_events") if field.name == "cause_id" else (field.name,)
+        )
+    ]
+    exclude = ("events",)  # shown read-only as ``driving_events``, never as a picker of every event
     actions = ["replay"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="Cause", ordering="cause_type")
+    def cause_link(self, obj):
+        return cause_html(obj)
+
+    @admin.display(description="Driving events")
+    def driving_events(self, obj):
+        events = obj.events.select_related("employee__company").order_by(
+            "effective_date", "recorded_at", "pk"
+        )
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}/{}</a>: {} ({}) effective {}, recorded {} from {}</li>',
+            (
+                (
+                    reverse("admin:employees_employee_change", args=[e.employee_id]),
+                    e.employee.company.external_id,
+                    e.employee.employee_id,
+                    e.code,
+                    e.get_status_type_display() if e.status_type else "unmapped",
+                    e.effective_date,
+                    e.recorded_at.strftime("%Y-%m-%d %H:%M"),
+                    e.get_source_display(),
+                )
+                for e in events
+            ),
+        )
+        return format_html("<ul>{}</ul>", items) if items else "none recorded"
 
     @admin.action(description="Replay: deliver again with the same key", permissions=["change"])
     def replay(self, request, queryset):
@@ -236,8 +424,8 @@ class ChangeBatchAdmin(CustomerScopedAdmin):
         "decided_by",
         "created_at",
     )
-    list_filter = ("state", "customer")
-    search_fields = ("cause",)
+    list_filter = ("state", "cause_type", "customer")
+    search_fields = ("cause", "cause_id")
     list_select_related = ("customer", "decided_by")
     readonly_fields = [f.name for f in ChangeBatch._meta.fields] + ["decide"]
     inlines = [HeldActionInline]

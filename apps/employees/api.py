@@ -3,17 +3,39 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from django.db.models import Exists, OuterRef
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.companies.selectors import customers_visible_to, scope_to_user
+from apps.companies.selectors import company_sets_for, customers_visible_to, scope_to_user
 from apps.core.api import ActionPermission, CustomerScopedMixin
 from apps.core.errors import ApplicationError
 
 from . import delivery, selectors, services
-from .models import ChangeBatch, DownstreamAction, DownstreamTarget, Employee, Person, StatusEvent
+from .models import (
+    Access,
+    CauseType,
+    ChangeBatch,
+    Desired,
+    DownstreamAction,
+    DownstreamTarget,
+    Employee,
+    Person,
+    StatusEvent,
+)
+
+
+def _visible_customers(request):
+    """The customers a ``customer`` filter may name: another customer's id is a 400, like an unknown one."""
+    return customers_visible_to(request.user if request else None)
+
+
+def _visible_company_sets(request):
+    return company_sets_for(request.user if request else None)
+
 
 # --- employees --------------------------------------------------------------------------------------------
 
@@ -69,6 +91,61 @@ class StatusEventSerializer(serializers.ModelSerializer):
             "released_at",
         ]
         read_only_fields = fields
+
+
+class StatusEventListSerializer(StatusEventSerializer):
+    """A status event read across employees: the event's fields plus the record and person it belongs to."""
+
+    company_external_id = serializers.CharField(source="employee.company.external_id", read_only=True)
+    employee_id = serializers.CharField(source="employee.employee_id", read_only=True)
+    person = serializers.IntegerField(source="employee.person_id", read_only=True, allow_null=True)
+
+    class Meta(StatusEventSerializer.Meta):
+        fields = [
+            *StatusEventSerializer.Meta.fields,
+            "employee",
+            "company_external_id",
+            "employee_id",
+            "person",
+        ]
+        read_only_fields = fields
+
+
+class StatusEventFilter(django_filters.FilterSet):
+    customer = django_filters.ModelChoiceFilter(
+        field_name="employee__company__company_set__customer", queryset=_visible_customers
+    )
+    company_set = django_filters.ModelChoiceFilter(
+        field_name="employee__company__company_set", queryset=_visible_company_sets
+    )
+    company_external_id = django_filters.CharFilter(field_name="employee__company__external_id")
+    employee_id = django_filters.CharFilter(field_name="employee__employee_id")
+    person = django_filters.NumberFilter(field_name="employee__person")
+    recorded_after = django_filters.IsoDateTimeFilter(
+        field_name="recorded_at", lookup_expr="gte", help_text="Recorded at or after (ISO 8601)."
+    )
+
+    class Meta:
+        model = StatusEvent
+        fields = [
+            "customer",
+            "company_set",
+            "company_external_id",
+            "employee_id",
+            "person",
+            "recorded_after",
+        ]
+
+
+class StatusEventViewSet(
+    CustomerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Status events of every employee the user may see, newest recorded first (read-only)."""
+
+    queryset = selectors.status_events_with_employee()
+    serializer_class = StatusEventListSerializer
+    filterset_class = StatusEventFilter
+    customer_path = selectors.STATUS_EVENT_CUSTOMER_PATH
 
 
 class EmployeeFilter(django_filters.FilterSet):
@@ -129,8 +206,43 @@ class PersonEmployeeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice read as null while the model holds "" (not computed yet)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, allow_blank=True, read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return None if value in ("", None) else super().to_representation(value)
+
+
+class DownstreamStateSerializer(serializers.Serializer):
+    """What the engine last told the downstream about the person (the action ledger)."""
+
+    access = serializers.ChoiceField(source="downstream_access", choices=Access.choices, read_only=True)
+    company_external_id = serializers.CharField(
+        source="downstream_company.external_id", read_only=True, allow_null=True, default=None
+    )
+    since = serializers.DateField(source="downstream_since", read_only=True, allow_null=True)
+
+
+class DesiredStateSerializer(serializers.Serializer):
+    """What the person's status timeline asks of the downstream today (null until first reconciled)."""
+
+    access = BlankAsNullChoiceField(source="desired_access", choices=Desired.choices)
+    since = serializers.DateField(source="desired_since", read_only=True, allow_null=True)
+
+
 class PersonSerializer(serializers.ModelSerializer):
     employees = PersonEmployeeSerializer(many=True, read_only=True)
+    downstream_state = DownstreamStateSerializer(source="*", read_only=True)
+    desired_state = DesiredStateSerializer(source="*", read_only=True)
+    transfer_window_until = serializers.DateField(
+        source="transfer_until",
+        read_only=True,
+        allow_null=True,
+        help_text="Last day of an open transfer grace window; null when none is open.",
+    )
 
     class Meta:
         model = Person
@@ -142,23 +254,80 @@ class PersonSerializer(serializers.ModelSerializer):
             "status_changed_at",
             "national_id_last4",
             "employees",
+            "downstream_state",
+            "desired_state",
+            "transfer_window_until",
+            "reconciled_at",
         ]
         read_only_fields = fields
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class CompanySetChoiceFilter(django_filters.ModelChoiceFilter):
+    """A company set id (its filtering is the filter's ``method``)."""
+
+
+class PersonFilter(django_filters.FilterSet):
+    customer = django_filters.ModelChoiceFilter(queryset=_visible_customers)
+    company_set = CompanySetChoiceFilter(
+        queryset=_visible_company_sets,
+        method="filter_company_set",
+        help_text="Persons with at least one record in this company set.",
+    )
+
+    class Meta:
+        model = Person
+        fields = ["customer", "company_set", "status_type"]
+
+    def filter_company_set(self, queryset, name, value):
+        in_set = Employee.objects.filter(person=OuterRef("pk"), company__company_set=value)
+        return queryset.filter(Exists(in_set))
 
 
 class PersonViewSet(
     CustomerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    queryset = Person.objects.prefetch_related("employees__company").order_by("display_name", "pk")
+    queryset = selectors.persons_with_state().order_by("display_name", "pk")
     serializer_class = PersonSerializer
-    filterset_fields = ["customer", "status_type"]
+    filterset_class = PersonFilter
 
 
 # --- downstream actions and held batches ------------------------------------------------------------------
 
 
+class ActionEventSerializer(serializers.ModelSerializer):
+    """A status event that drove an action, with the record it belongs to."""
+
+    company_external_id = serializers.CharField(source="employee.company.external_id", read_only=True)
+    employee_id = serializers.CharField(source="employee.employee_id", read_only=True)
+
+    class Meta:
+        model = StatusEvent
+        fields = [
+            "id",
+            "employee",
+            "company_external_id",
+            "employee_id",
+            "code",
+            "status_type",
+            "effective_date",
+        ]
+        read_only_fields = fields
+
+
 class DownstreamActionSerializer(serializers.ModelSerializer):
     employee_ref = serializers.SerializerMethodField()
+    company_external_id = serializers.CharField(
+        source="company.external_id",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The company the action was enacted in.",
+    )
+    prior_company_external_id = serializers.CharField(
+        source="prior_company.external_id", read_only=True, allow_null=True, default=None
+    )
+    events = ActionEventSerializer(many=True, read_only=True)
 
     class Meta:
         model = DownstreamAction
@@ -169,9 +338,16 @@ class DownstreamActionSerializer(serializers.ModelSerializer):
             "employee",
             "employee_ref",
             "batch",
+            "seq",
             "action",
             "effective_date",
+            "company",
+            "company_external_id",
+            "prior_access",
+            "prior_company_external_id",
             "state",
+            "withdrawn_reason",
+            "withdrawn_at",
             "key",
             "attempts",
             "next_attempt_at",
@@ -179,6 +355,9 @@ class DownstreamActionSerializer(serializers.ModelSerializer):
             "last_error",
             "delivered_at",
             "cause",
+            "cause_type",
+            "cause_id",
+            "events",
             "created_at",
         ]
         read_only_fields = fields
@@ -201,6 +380,8 @@ class ChangeBatchSerializer(serializers.ModelSerializer):
             "id",
             "customer",
             "cause",
+            "cause_type",
+            "cause_id",
             "state",
             "active_persons_before",
             "removals",
@@ -228,15 +409,32 @@ class ChangeBatchSerializer(serializers.ModelSerializer):
 
 
 class DownstreamActionFilter(django_filters.FilterSet):
+    customer = django_filters.ModelChoiceFilter(queryset=_visible_customers)
+    cause_type = django_filters.ChoiceFilter(choices=CauseType.choices)
+    cause_id = django_filters.CharFilter()
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="Created at or after (ISO 8601)."
+    )
+
     class Meta:
         model = DownstreamAction
-        fields = ["person", "employee", "action", "state", "batch", "customer"]
+        fields = [
+            "person",
+            "employee",
+            "action",
+            "state",
+            "batch",
+            "customer",
+            "cause_type",
+            "cause_id",
+            "created_after",
+        ]
 
 
 class DownstreamActionViewSet(
     CustomerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    queryset = DownstreamAction.objects.select_related("employee__company").order_by("-created_at", "-pk")
+    queryset = selectors.downstream_actions_explained().order_by("-created_at", "-pk")
     serializer_class = DownstreamActionSerializer
     filterset_class = DownstreamActionFilter
     permission_classes = [ActionPermission]

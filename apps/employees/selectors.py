@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from apps.companies.models import Company
 from apps.companies.selectors import scope_to_user
@@ -31,7 +31,22 @@ def employees_for(user) -> QuerySet[Employee]:
 
 
 def persons_for(user) -> QuerySet[Person]:
-    return scope_to_user(Person.objects.prefetch_related("employees__company"), user)
+    return scope_to_user(persons_with_state(), user)
+
+
+def persons_with_state() -> QuerySet[Person]:
+    """Persons with their records and the ledger's company loaded: what the API and admin show per person."""
+    return Person.objects.select_related("downstream_company").prefetch_related(
+        Prefetch("employees", queryset=Employee.objects.select_related("company"))
+    )
+
+
+STATUS_EVENT_CUSTOMER_PATH = "employee__company__company_set__customer"
+
+
+def status_events_with_employee() -> QuerySet[StatusEvent]:
+    """Status events across employees, newest recorded first, each with its employee and company loaded."""
+    return StatusEvent.objects.select_related("employee__company").order_by("-recorded_at", "-pk")
 
 
 def status_events_for(user, *, employee_id: int) -> QuerySet[StatusEvent]:
@@ -41,8 +56,20 @@ def status_events_for(user, *, employee_id: int) -> QuerySet[StatusEvent]:
 
 
 def downstream_actions_for(user) -> QuerySet[DownstreamAction]:
-    return scope_to_user(
-        DownstreamAction.objects.select_related("person", "employee__company", "batch"), user
+    return scope_to_user(downstream_actions_explained(), user)
+
+
+def downstream_actions_explained() -> QuerySet[DownstreamAction]:
+    """Actions with what explains them loaded: the company enacted in, the record, the driving events."""
+    return DownstreamAction.objects.select_related(
+        "person", "employee__company", "company", "prior_company", "batch"
+    ).prefetch_related(
+        Prefetch(
+            "events",
+            queryset=StatusEvent.objects.select_related("employee__company").order_by(
+                "effective_date", "recorded_at", "pk"
+            ),
+        )
     )
 
 

@@ -176,6 +176,10 @@ SPECTACULAR_SETTINGS = {
         "SyncRunStateEnum": "apps.integrations.models.SyncRun.State",
         "WebhookEventStateEnum": "apps.integrations.models.WebhookEvent.State",
         "TicketStateEnum": "apps.support.models.State",
+        # A person's ledger (what the downstream was last told) and desired state, and an event's source.
+        "DownstreamAccessEnum": "apps.employees.models.Access",
+        "DesiredAccessEnum": "apps.employees.models.Desired",
+        "StatusEventSourceEnum": "apps.employees.models.Source",
     },
 }
 

@@ -1,0 +1,261 @@
+"""The admin explains every action (its cause, linked; its driving events) and every person's downstream state.
+
+Rows are written directly with factories: these tests are about what the admin shows, not how the engine
+decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from apps.employees.models import ChangeBatch, DownstreamTarget, FileImport
+from apps.mappings.models import FilterRule, StatusMapping
+from tests.employees.factories import (
+    DownstreamActionFactory,
+    EmployeeFactory,
+    PersonFactory,
+    StatusEventFactory,
+)
+from tests.integrations.factories import ConnectionFactory, SyncRunFactory, WebhookEventFactory
+
+pytestmark = pytest.mark.django_db
+
+ACTIONS = "/admin/employees/downstreamaction/"
+PERSONS = "/admin/employees/person/"
+
+
+@pytest.fixture
+def transfer(customer, company, company_b):
+    """Ada moved from 123 to 456: a transfer driven by the XT in 123 and the hire in 456, from a file."""
+    ada = PersonFactory(customer=customer, display_name="Ada Lovelace")
+    old = EmployeeFactory(company=company, employee_id="1001", person=ada)
+    new = EmployeeFactory(company=company_b, employee_id="2001", person=ada)
+    xt = StatusEventFactory(
+        employee=old, code="XT", status_type="terminated", effective_date=dt.date(2026, 2, 1)
+    )
+    hire = StatusEventFactory(employee=new, code="A", effective_date=dt.date(2026, 2, 1))
+    upload = FileImport.objects.create(customer=customer, filename="moves.csv")
+    action = DownstreamActionFactory(
+        person=ada,
+        employee=new,
+        company=company_b,
+        action="transfer",
+        effective_date=dt.date(2026, 2, 1),
+        seq=2,
+        cause_type="file_import",
+        cause_id=str(upload.pk),
+        events=[xt, hire],
+    )
+    return {"person": ada, "action": action, "upload": upload, "old": old, "new": new}
+
+
+def test_action_page_links_its_cause_and_lists_its_driving_events(client, consultant, transfer):
+    client.force_login(consultant)
+    action = transfer["action"]
+    response = client.get(f"{ACTIONS}{action.pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    upload_url = f"/admin/employees/fileimport/{transfer['upload'].pk}/change/"
+    assert f'<a href="{upload_url}">File import {transfer["upload"].pk}</a>' in html
+    assert (
+        f'<a href="/admin/employees/employee/{transfer["old"].pk}/change/">123/1001</a>: XT (Terminated)'
+        in html
+    )
+    assert (
+        f'<a href="/admin/employees/employee/{transfer["new"].pk}/change/">456/2001</a>: A (Active)' in html
+    )
+    assert html.index("123/1001</a>: XT") < html.index("456/2001</a>: A")  # oldest first, as they happened
+    assert 'name="events"' not in html  # never a picker over every status event
+
+
+@pytest.mark.parametrize(
+    ("cause_type", "make", "url"),
+    [
+        (
+            "sync_run",
+            lambda c: SyncRunFactory(connection=ConnectionFactory(customer=c)),
+            "integrations/syncrun",
+        ),
+        (
+            "webhook_event",
+            lambda c: WebhookEventFactory(connection=ConnectionFactory(customer=c)),
+            "integrations/webhookevent",
+        ),
+        ("approval", lambda c: ChangeBatch.objects.create(customer=c, cause="x"), "employees/changebatch"),
+        (
+            "policy",
+            lambda c: DownstreamTarget.objects.create(customer=c, signing_secret="whsec_x"),
+            "employees/downstreamtarget",
+        ),
+        (
+            "mapping",
+            lambda c: StatusMapping.objects.create(
+                company_set=c.company_sets.get(), code="S", status_type="terminated"
+            ),
+            "mappings/statusmapping",
+        ),
+        (
+            "filter_rule",
+            lambda c: FilterRule.objects.create(
+                company_set=c.company_sets.get(), field="employment_type", operator="in", values=["RFT"]
+            ),
+            "mappings/filterrule",
+        ),
+    ],
+)
+def test_each_kind_of_cause_links_to_its_object(client, admin_user, customer, company, cause_type, make, url):
+    cause = make(customer)
+    action = DownstreamActionFactory(
+        person=PersonFactory(customer=customer), cause_type=cause_type, cause_id=str(cause.pk)
+    )
+    client.force_login(admin_user)
+    html = client.get(f"{ACTIONS}{action.pk}/change/").content.decode()
+    assert f'href="/admin/{url}/{cause.pk}/change/"' in html
+    changelist = client.get(ACTIONS).content.decode()
+    assert f'href="/admin/{url}/{cause.pk}/change/"' in changelist
+
+
+def test_a_schedule_cause_shows_the_schedule_name_without_a_link(client, admin_user, customer):
+    action = DownstreamActionFactory(
+        person=PersonFactory(customer=customer),
+        cause_type="schedule",
+        cause_id="employees.expire_transfer_windows",
+        withdrawn_reason="rehired before delivery",
+        state="superseded",
+    )
+    client.force_login(admin_user)
+    html = client.get(f"{ACTIONS}{action.pk}/change/").content.decode()
+    assert "Schedule employees.expire_transfer_windows" in html
+    assert "rehired before delivery" in html
+    assert "none recorded" in html  # no driving events
+    assert 'name="events"' not in html  # even for who may change actions: never a picker over every event
+
+
+def test_action_changelist_filters_on_cause_type_and_state_and_searches_the_cause_id(
+    client, admin_user, customer
+):
+    person = PersonFactory(customer=customer)
+    DownstreamActionFactory(person=person, seq=1, cause_type="schedule", cause_id="employees.drain_outbox")
+    DownstreamActionFactory(person=person, seq=2, cause_type="file_import", cause_id="77", state="superseded")
+    DownstreamActionFactory(person=person, seq=3, cause_type="file_import", cause_id="78")
+    client.force_login(admin_user)
+
+    def count(query: str) -> int:
+        response = client.get(f"{ACTIONS}?{query}")
+        assert response.status_code == 200
+        return response.context["cl"].result_count
+
+    assert count("cause_type__exact=file_import") == 2
+    assert count("cause_type__exact=schedule") == 1
+    assert count("state__exact=superseded") == 1
+    assert count("q=77") == 1
+
+
+def test_action_changelist_queries_stay_flat(
+    client, consultant, customer, company, django_assert_max_num_queries
+):
+    client.force_login(consultant)
+    for added in (3, 27):
+        for _ in range(added):
+            person = PersonFactory(customer=customer)
+            DownstreamActionFactory(
+                person=person, employee=EmployeeFactory(company=company, person=person), cause_type="sync_run"
+            )
+        with django_assert_max_num_queries(10):  # the same at 3 and 30 actions
+            response = client.get(ACTIONS)
+        assert response.status_code == 200
+
+
+# --- the person page ----------------------------------------------------------------------------------------
+
+
+def test_person_page_shows_desired_against_last_told_and_the_open_transfer_window(
+    client, consultant, transfer, company
+):
+    # given Ada last told provisioned in 123, now transferring with a window that ends in 3 days
+    ada = transfer["person"]
+    today = timezone.localdate()
+    ada.downstream_access = "provisioned"
+    ada.downstream_company = company
+    ada.downstream_since = dt.date(2026, 1, 5)
+    ada.desired_access = "transferring"
+    ada.desired_since = today - dt.timedelta(days=4)
+    ada.transfer_until = today + dt.timedelta(days=3)
+    ada.save()
+    DownstreamActionFactory(
+        person=ada, seq=1, action="provision", key="ada-first", cause_type="sync_run", cause_id="5"
+    )
+    DownstreamActionFactory(
+        person=ada,
+        seq=3,
+        action="deprovision",
+        key="ada-third",
+        state="superseded",
+        withdrawn_reason="hired in 456",
+    )
+    client.force_login(consultant)
+    # when the person's page is opened
+    response = client.get(f"{PERSONS}{ada.pk}/change/")
+    # then desired and last-told state, the window and its deadline, and the actions newest first
+    assert response.status_code == 200
+    html = response.content.decode()
+    desired_since = (today - dt.timedelta(days=4)).isoformat()
+    assert f"Transferring (grace window open: the downstream keeps its state) since {desired_since}" in html
+    assert "Provisioned in 123 since 2026-01-05" in html
+    assert (
+        f"open: opened {desired_since}, deadline {(today + dt.timedelta(days=3)).isoformat()} (3 day(s) left)"
+        in html
+    )
+    rows = [html.index(f">{word}<") for word in ("Deprovision", "Transfer", "Provision")]
+    assert rows == sorted(rows)  # seq 3, 2, 1
+    assert "hired in 456" in html
+    assert f'href="/admin/employees/fileimport/{transfer["upload"].pk}/change/"' in html
+    assert 'name="desired_access"' not in html and 'name="downstream_access"' not in html  # never edited raw
+
+
+def test_person_page_of_a_person_in_step_without_window(client, admin_user, customer):
+    person = PersonFactory(
+        customer=customer, downstream_access="deprovisioned", desired_access="deprovisioned"
+    )
+    client.force_login(admin_user)
+    html = client.get(f"{PERSONS}{person.pk}/change/").content.decode()
+    assert "none open" in html
+    assert ">yes<" in html
+
+
+def test_person_page_of_a_person_never_reconciled(client, admin_user, customer):
+    person = PersonFactory(customer=customer)
+    client.force_login(admin_user)
+    html = client.get(f"{PERSONS}{person.pk}/change/").content.decode()
+    assert "not reconciled yet" in html and "Never told" in html
+
+
+def test_person_page_queries_do_not_grow_with_its_actions(
+    client, consultant, customer, company, django_assert_max_num_queries
+):
+    person = PersonFactory(customer=customer, downstream_company=company)
+    EmployeeFactory(company=company, person=person)
+    client.force_login(consultant)
+    seq = 0
+    for added in (3, 27):
+        for _ in range(added):
+            seq += 1
+            DownstreamActionFactory(
+                person=person, seq=seq, company=company, cause_type="file_import", cause_id="9"
+            )
+        with django_assert_max_num_queries(12):  # the same at 3 and 30 actions
+            response = client.get(f"{PERSONS}{person.pk}/change/")
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize("page", ["action", "person"])
+def test_a_user_of_another_customer_cannot_see_these_pages(client, outsider, transfer, page):
+    client.force_login(outsider)
+    pk = transfer["action"].pk if page == "action" else transfer["person"].pk
+    base = ACTIONS if page == "action" else PERSONS
+    changelist = client.get(base)
+    assert changelist.status_code == 200 and changelist.context["cl"].result_count == 0
+    assert client.get(f"{base}{pk}/change/").status_code == 302  # "does not exist" redirect
