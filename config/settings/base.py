@@ -228,3 +228,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": _env_or_exit(env.str, "LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Security (README "Security") ----------------------------------------------------------------------
+# Outbound destinations: addresses (192.168.10.5), networks (10.20.0.0/16) and host names (sftp.corp.local)
+# the hub may call although they are private, loopback, link-local or metadata addresses. Empty: none.
+OUTBOUND_ALLOWED_DESTINATIONS = _env_or_exit(env.list, "OUTBOUND_ALLOWED_DESTINATIONS", default=[])
