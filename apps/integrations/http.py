@@ -377,7 +377,6 @@ def guarded_session() -> requests.Session:
     session = requests.Session()
     session.trust_env = False  # no proxy from the environment: destinations are called directly
     session.headers["User-Agent"] = USER_AGENT
-    session.max_redirects = 0
     adapter = GuardedAdapter()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
