@@ -138,10 +138,14 @@ def validate_url(url: str) -> None:
     scheme = parts.scheme.lower()
     host = parts.hostname or ""
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        raise DestinationError("credentials in the URL are not allowed (use the connection's credential fields)")
+        raise DestinationError(
+            "credentials in the URL are not allowed (use the connection's credential fields)"
+        )
     if scheme == "http":
         if not (_sandbox_on() and _is_loopback(host)):
-            raise DestinationError("use https (http is allowed only for this server's sandbox on a loopback host)")
+            raise DestinationError(
+                "use https (http is allowed only for this server's sandbox on a loopback host)"
+            )
     elif scheme != "https":
         raise DestinationError("use an https:// URL")
     validate_host(host)

@@ -324,7 +324,7 @@ class CircuitBreaker:
 # --- the destinations policy on every connect ----------------------------------------------------------------
 
 
-class DestinationRefused(Exception):  # noqa: N818
+class DestinationRefused(Exception):
     """The address a request connected to is not an allowed destination (see ``apps.core.destinations``).
 
     Deliberately not an OSError: urllib3 would take it for a network failure and retry it.

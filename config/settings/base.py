@@ -233,3 +233,11 @@ LOGGING = {
 # Outbound destinations: addresses (192.168.10.5), networks (10.20.0.0/16) and host names (sftp.corp.local)
 # the hub may call although they are private, loopback, link-local or metadata addresses. Empty: none.
 OUTBOUND_ALLOWED_DESTINATIONS = _env_or_exit(env.list, "OUTBOUND_ALLOWED_DESTINATIONS", default=[])
+
+# Incoming webhooks: events one delivery may carry (more: 413, nothing stored), fewer on a connection without
+# a check (PrismHR's 'none'), and how far a Standard Webhooks timestamp may be from now (older: replay, 401).
+WEBHOOK_MAX_EVENTS_PER_DELIVERY = _env_or_exit(env.int, "WEBHOOK_MAX_EVENTS_PER_DELIVERY", default=500)
+WEBHOOK_MAX_EVENTS_UNAUTHENTICATED = _env_or_exit(env.int, "WEBHOOK_MAX_EVENTS_UNAUTHENTICATED", default=25)
+WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS = _env_or_exit(
+    env.int, "WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", default=300
+)

@@ -229,9 +229,8 @@ def test_the_sftp_transport_checks_the_resolved_address(customer, rebinding, set
         sftp_password="pw",
     )
     settings.SANDBOX_ENABLED = False
-    with pytest.raises(ProviderError, match="not an allowed destination"):
-        with SftpDrop(conn, timeout=2):
-            pass
+    with pytest.raises(ProviderError, match="not an allowed destination"), SftpDrop(conn, timeout=2):
+        pass
     assert rebinding.received == b""
 
 
@@ -323,10 +322,15 @@ def test_a_support_agent_with_view_permission_cannot_test_a_connection(api, supp
 
 @responses.activate
 def test_the_connection_test_answers_in_our_words_without_the_providers_text(api, consultant, customer):
-    conn = _conn(customer, provider="prismhr", base_url="http://127.0.0.1:9/prism", username="u", password="p")
+    conn = _conn(
+        customer, provider="prismhr", base_url="http://127.0.0.1:9/prism", username="u", password="p"
+    )
     responses.post(
         "http://127.0.0.1:9/prism/login/v1/createPeoSession",
-        json={"errorCode": "LOGIN_FAILED", "errorMessage": "Account admin@internal locked; see ldap://10.0.0.8"},
+        json={
+            "errorCode": "LOGIN_FAILED",
+            "errorMessage": "Account admin@internal locked; see ldap://10.0.0.8",
+        },
     )
     response = api(consultant).post(f"/api/v1/connections/{conn.pk}/test/")
     assert response.status_code == 502
@@ -362,3 +366,79 @@ def test_the_connection_test_answers_429_rather_than_wait_for_the_rate_limiter(a
     assert int(response["Retry-After"]) >= 60
     assert "try again" in response.json()["message"]
     assert not ApiCall.objects.filter(connection=conn).exists()
+
+
+# --- the admin gets the same rules (they live in the model's clean and the service) ----------------------------
+
+
+def _admin_form(conn, **changes):
+    from tests.integrations.test_connections import INLINE_MANAGEMENT
+
+    return {
+        "companies": [],
+        "name": conn.name,
+        "slug": conn.slug,
+        "provider": conn.provider,
+        "environment": "sandbox",
+        "base_url": conn.base_url,
+        "state": "testing",
+        "webhook_auth": conn.webhook_auth,
+        "webhook_signature_header": "webhook-signature",
+        "webhook_signature_encoding": "base64",
+        "webhook_signature_scheme": "standard",
+        "webhook_allowed_ips": "[]",
+        "webhook_digest_types": "[]",
+        "webhook_coalesce_seconds": "0",
+        "circuit_threshold": "5",
+        "circuit_cooldown_seconds": "60",
+        "sftp_port": "22",
+        **INLINE_MANAGEMENT,
+        **changes,
+    }
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    return client
+
+
+def test_the_admin_refuses_a_metadata_base_url_as_a_form_error(admin_client, customer):
+    conn = _conn(customer)
+    response = admin_client.post(
+        f"/admin/integrations/connection/{conn.pk}/change/",
+        _admin_form(conn, base_url="https://169.254.169.254/latest"),
+    )
+    assert response.status_code == 200
+    assert "cloud metadata address is not an allowed destination" in response.content.decode()
+    assert Connection.objects.get(pk=conn.pk).base_url == PCTY
+
+
+def test_the_admin_clears_the_secret_when_the_base_url_changes(admin_client, customer):
+    conn = _conn(customer, client_secret="stored-secret")
+    response = admin_client.post(
+        f"/admin/integrations/connection/{conn.pk}/change/",
+        _admin_form(conn, base_url="http://127.0.0.1:8/elsewhere", client_secret=""),
+    )
+    assert response.status_code == 302
+    assert Connection.objects.get(pk=conn.pk).client_secret == ""
+
+
+def test_the_admin_warns_about_a_connection_without_a_webhook_check(admin_client, customer):
+    unchecked = _conn(customer, provider="prismhr", webhook_auth="none")
+    checked = _conn(customer, provider="prismhr", webhook_auth="hmac")
+    page = admin_client.get(f"/admin/integrations/connection/{unchecked.pk}/change/").content.decode()
+    assert "Incoming webhooks are NOT authenticated on this connection" in page
+    other = admin_client.get(f"/admin/integrations/connection/{checked.pk}/change/").content.decode()
+    assert "NOT authenticated" not in other
+
+
+def test_the_admin_does_not_move_a_connection_to_another_customer(admin_client, customer, other_customer):
+    conn = _conn(customer)
+    response = admin_client.post(
+        f"/admin/integrations/connection/{conn.pk}/change/", _admin_form(conn, customer=other_customer.pk)
+    )
+    assert response.status_code == 302
+    assert Connection.objects.get(pk=conn.pk).customer_id == customer.pk

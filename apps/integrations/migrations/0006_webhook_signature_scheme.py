@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0005_sync_run_connection_state'),
+        ("integrations", "0005_sync_run_connection_state"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='connection',
-            name='webhook_signature_scheme',
-            field=models.CharField(choices=[('standard', 'Standard Webhooks (webhook-id, webhook-timestamp, v1,<sig>)'), ('raw', 'Raw body (sha256=<hex>, no timestamp)')], default='standard', help_text='Standard Webhooks sign id, timestamp and body (replays are refused); raw-body signatures (sha256=<hex>, GitHub style) are accepted only when this says raw.', max_length=10),
+            model_name="connection",
+            name="webhook_signature_scheme",
+            field=models.CharField(
+                choices=[
+                    ("standard", "Standard Webhooks (webhook-id, webhook-timestamp, v1,<sig>)"),
+                    ("raw", "Raw body (sha256=<hex>, no timestamp)"),
+                ],
+                default="standard",
+                help_text="Standard Webhooks sign id, timestamp and body (replays are refused); raw-body signatures (sha256=<hex>, GitHub style) are accepted only when this says raw.",
+                max_length=10,
+            ),
         ),
     ]

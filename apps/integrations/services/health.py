@@ -112,9 +112,13 @@ def connection_test(*, connection: Connection, acting_user=None) -> dict:
         if isinstance(exc, AuthenticationError):
             message = f"{provider} refused the login; check the connection's credentials."
         elif isinstance(exc, CircuitOpenError):
-            message = "Calls to the provider are paused after repeated failures; try again after the cool-down."
+            message = (
+                "Calls to the provider are paused after repeated failures; try again after the cool-down."
+            )
         else:
-            message = f"Could not authenticate with {provider}: no valid answer from the connection's address."
+            message = (
+                f"Could not authenticate with {provider}: no valid answer from the connection's address."
+            )
         return {"ok": False, "message": message, "authenticated_at": None}
     connection.refresh_from_db(fields=["last_authenticated_at"])
     return {"ok": True, "message": "Authenticated.", "authenticated_at": connection.last_authenticated_at}
