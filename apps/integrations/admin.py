@@ -258,7 +258,11 @@ class ConnectionAdmin(CustomerScopedAdmin):
             level = messages.SUCCESS if outcome["ok"] else messages.ERROR
             self.message_user(request, f"{connection}: {outcome['message']}", level)
 
-    @admin.action(description="Sync employees now", permissions=["change"])
+    def has_sync_permission(self, request):
+        """The API's twin (``POST connections/{id}/sync/``) asks for integrations.add_syncrun."""
+        return request.user.has_perm("integrations.add_syncrun")
+
+    @admin.action(description="Sync employees now", permissions=["sync"])
     def sync_employees(self, request, queryset):
         from .tasks import enqueue_sync_run
 
