@@ -281,7 +281,13 @@ def diagnose(employee, *, client_factory=None) -> Diagnosis:
         ok, error = False, "No connection serves this employee's company."
     else:
         if client_factory is None:
-            from apps.integrations.providers import client_for as client_factory
+            from apps.integrations.providers import client_for
+            from apps.integrations.services.health import WEB_MAX_RATE_WAIT
+
+            # A web request: "try again" rather than wait for the connection's rate limiter.
+            def client_factory(connection):
+                return client_for(connection, max_rate_wait=WEB_MAX_RATE_WAIT)
+
         try:
             record = client_factory(connection).get_employee(
                 employee.company.external_id, employee.employee_id

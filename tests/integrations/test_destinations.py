@@ -442,3 +442,36 @@ def test_the_admin_does_not_move_a_connection_to_another_customer(admin_client, 
     )
     assert response.status_code == 302
     assert Connection.objects.get(pk=conn.pk).customer_id == customer.pk
+
+
+def test_diagnostics_from_the_web_say_try_again_rather_than_wait_for_the_rate_limiter(
+    api, support_agent, customer, company
+):
+    from tests.support.factories import EmployeeFactory, TicketFactory
+
+    # given the employee's connection allows one call a minute and a sync just took it
+    conn = _conn(customer, rate_limit_per_second=None, rate_limit_per_minute=1)
+    conn.companies.set([company])
+    employee = EmployeeFactory(company=company)
+    ticket = TicketFactory(customer=customer)
+    rate_limit_wait(conn, sleep=lambda s: None)
+    # when support checks the employee now
+    response = api(support_agent).post(
+        f"/api/v1/tickets/{ticket.pk}/diagnose/", {"employee": employee.pk}, format="json"
+    )
+    # then the answer comes at once and says to try again; the provider was not called
+    assert response.status_code == 201
+    assert response.json()["ok"] is False
+    assert "try again" in response.json()["error"]
+    assert not ApiCall.objects.filter(connection=conn).exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["https://169.254.169.254/hook", "ftp://apps.example.com/", "https://u:p@apps.example.com/"]
+)
+def test_the_downstream_target_url_follows_the_policy_in_the_api(api, consultant, customer, url):
+    response = api(consultant).post(
+        "/api/v1/downstream-targets/", {"customer": customer.pk, "url": url}, format="json"
+    )
+    assert response.status_code == 400
+    assert "Not an allowed destination" in str(response.json()["extra"]["fields"]["url"])
