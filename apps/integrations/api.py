@@ -179,6 +179,16 @@ class SyncRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+CONNECTION_TEST = inline_serializer(
+    "ConnectionTest",
+    {
+        "ok": serializers.BooleanField(),
+        "message": serializers.CharField(),
+        "authenticated_at": serializers.DateTimeField(allow_null=True),
+    },
+)
+
+
 class ConnectionViewSet(
     CustomerScopedMixin,
     mixins.ListModelMixin,
@@ -222,17 +232,7 @@ class ConnectionViewSet(
 
     @extend_schema(
         request=None,
-        responses={
-            (code, "application/json"): inline_serializer(
-                "ConnectionTest",
-                {
-                    "ok": serializers.BooleanField(),
-                    "message": serializers.CharField(),
-                    "authenticated_at": serializers.DateTimeField(allow_null=True),
-                },
-            )
-            for code in (200, 429, 502)
-        },
+        responses={code: CONNECTION_TEST for code in (200, 429, 502)},
         description="Authenticate against the provider now and say how it went, in our words (the provider's "
         "own error text is logged, not returned). 429 with Retry-After: the connection's rate limit is in "
         "use, try again.",
