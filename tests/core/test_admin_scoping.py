@@ -149,3 +149,15 @@ def test_the_evidence_refresh_asks_for_change_deliverable_like_the_api(client, c
     assert page.status_code == 403
     api = client.post(f"/api/v1/implementations/{project.pk}/refresh-evidence/")
     assert api.status_code == 403
+
+
+def test_sandbox_actions_ask_for_change_like_the_sandbox_api(client, consultant):
+    from apps.sandbox.models import SandboxCompany
+    from tests.sandbox.factories import SandboxCompanyFactory
+
+    company = SandboxCompanyFactory(request_count=7)
+    consultant.groups.clear()
+    consultant.user_permissions.add(Permission.objects.get(codename="view_sandboxcompany"))
+    client.force_login(consultant)
+    client.post("/admin/sandbox/sandboxcompany/", {"action": "reset_counters", "_selected_action": [company.pk]})
+    assert SandboxCompany.objects.get(pk=company.pk).request_count == 7
