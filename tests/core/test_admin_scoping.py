@@ -159,5 +159,7 @@ def test_sandbox_actions_ask_for_change_like_the_sandbox_api(client, consultant)
     consultant.groups.clear()
     consultant.user_permissions.add(Permission.objects.get(codename="view_sandboxcompany"))
     client.force_login(consultant)
-    client.post("/admin/sandbox/sandboxcompany/", {"action": "reset_counters", "_selected_action": [company.pk]})
+    client.post(
+        "/admin/sandbox/sandboxcompany/", {"action": "reset_counters", "_selected_action": [company.pk]}
+    )
     assert SandboxCompany.objects.get(pk=company.pk).request_count == 7
