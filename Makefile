@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 PROD_CHECK_ENV := DJANGO_SETTINGS_MODULE=config.settings.production \
 	DJANGO_SECRET_KEY=check-deploy-dummy-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH \
 	DJANGO_ALLOWED_HOSTS=hub.example.com \
-	FIELD_ENCRYPTION_KEYS=bG9jYWwtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ= \
+	FIELD_ENCRYPTION_KEYS=cHJvZHVjdGlvbi1jaGVjay1kdW1teS1rZXktMzJieXQ= \
 	IDENTITY_HASH_KEY=check-deploy-dummy-identity-key
 
 .PHONY: install run test lint fmt migrate bench clean

@@ -34,10 +34,10 @@ def company_create(*, company_set: CompanySet, external_id: str, name: str, acti
         raise ApplicationError("A company needs the provider's company ID.", extra={"field": "external_id"})
     clash = Company.objects.filter(provider=company_set.provider, external_id=external_id).first()
     if clash is not None:
+        # Names neither the other company set nor its customer nor an id: it may be another customer's.
         raise ApplicationError(
-            f"Company ID {external_id} is already used for {company_set.get_provider_display()} "
-            f"by {clash.company_set}.",
-            extra={"field": "external_id", "existing_company": clash.pk},
+            f"Company ID {external_id} is already used for {company_set.get_provider_display()}.",
+            extra={"field": "external_id"},
         )
     company = Company(
         company_set=company_set, provider=company_set.provider, external_id=external_id, name=name

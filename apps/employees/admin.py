@@ -173,7 +173,7 @@ class EmployeeAdmin(CustomerScopedAdmin):
         url = reverse("hub-employee-timeline", args=[obj.pk])
         return format_html('<a href="{}">Open the person\'s timeline (all records on one axis)</a>', url)
 
-    @admin.action(description="Mark the selected fringe changes as reviewed")
+    @admin.action(description="Mark the selected fringe changes as reviewed", permissions=["change"])
     def mark_reviewed(self, request, queryset):
         for employee in queryset.filter(needs_review=True):
             services.employee_review_clear(employee=employee, acting_user=request.user)

@@ -514,6 +514,16 @@ class DownstreamTargetSerializer(serializers.ModelSerializer):
     def get_signing_secret_set(self, obj) -> bool:
         return bool(obj.signing_secret)
 
+    def validate_url(self, url):
+        from apps.core import destinations
+
+        if url:
+            try:
+                destinations.validate_url(url)
+            except destinations.DestinationError as exc:
+                raise serializers.ValidationError(f"Not an allowed destination: {exc.message}.") from exc
+        return url
+
     def validate_customer(self, customer):
         if not customers_visible_to(self.context["request"].user).filter(pk=customer.pk).exists():
             raise serializers.ValidationError("Unknown customer.")

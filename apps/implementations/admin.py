@@ -564,7 +564,11 @@ class ImplementationProjectAdmin(CustomerScopedAdmin):
             reverse("admin:implementations_implementationproject_advance") + f"?ids={ids}"
         )
 
-    @admin.action(description="Check evidence now", permissions=["change"])
+    def has_refresh_evidence_permission(self, request):
+        """The API's twin (``refresh-evidence/``) asks for implementations.change_deliverable."""
+        return request.user.has_perm("implementations.change_deliverable")
+
+    @admin.action(description="Check evidence now", permissions=["refresh_evidence"])
     def refresh_evidence_selected(self, request, queryset):
         completed = 0
         for project in queryset:
@@ -639,7 +643,7 @@ class ImplementationProjectAdmin(CustomerScopedAdmin):
         if request.method != "POST":
             return redirect("admin:implementations_implementationproject_change", pk)
         project = get_object_or_404(self.get_queryset(request), pk=pk)
-        if not self.has_change_permission(request, project):
+        if not self.has_refresh_evidence_permission(request):
             raise PermissionDenied
         completed = services.deliverables_refresh_evidence(project=project)
         messages.info(request, f"Evidence checked; {len(completed)} deliverable(s) completed by the system.")

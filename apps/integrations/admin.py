@@ -70,7 +70,8 @@ class ConnectionForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        customer, companies = data.get("customer"), list(data.get("companies") or [])
+        customer = data.get("customer") or (self.instance.customer if self.instance.pk else None)
+        companies = list(data.get("companies") or [])
         if customer is not None and companies:
             try:
                 services.connection_companies_check(
@@ -79,6 +80,14 @@ class ConnectionForm(forms.ModelForm):
             except ApplicationError as exc:
                 self.add_error("companies", exc.message)
         return data
+
+
+NO_CHECK_WARNING = (
+    "Incoming webhooks are NOT authenticated on this connection (webhook check: none). Anyone who knows "
+    "its webhook URL can post events; each is only a hint that the worker confirms with a GET, and an "
+    "unauthenticated request may carry at most WEBHOOK_MAX_EVENTS_UNAUTHENTICATED events. Use it only for "
+    "PrismHR subscriptions, and add the provider's source addresses to the IP allow-list."
+)
 
 
 @admin.register(Connection)
@@ -107,6 +116,8 @@ class ConnectionAdmin(CustomerScopedAdmin):
             )
         obj.pk = saved.pk
         obj.refresh_from_db()
+        if saved.webhook_auth == Connection.WebhookAuth.NONE:
+            messages.warning(request, f"{saved}: {NO_CHECK_WARNING}")
 
     def save_related(self, request, form, formsets, change):
         # The companies were set by the service, with its checks; only inlines are left to save.
@@ -128,7 +139,7 @@ class ConnectionAdmin(CustomerScopedAdmin):
     search_fields = ("name", "slug", "customer__name", "client_id", "uuid")
     list_select_related = ("customer",)
     autocomplete_fields = ("customer", "companies")
-    readonly_fields = ("uuid", "webhook_link", "secret_actions")
+    readonly_fields = ("uuid", "webhook_link", "webhook_check_warning", "secret_actions")
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = (
         (
@@ -156,6 +167,7 @@ class ConnectionAdmin(CustomerScopedAdmin):
                 "fields": (
                     "uuid",
                     "webhook_link",
+                    "webhook_check_warning",
                     "webhook_auth",
                     "webhook_username",
                     "webhook_password",
@@ -163,6 +175,7 @@ class ConnectionAdmin(CustomerScopedAdmin):
                     "secret_actions",
                     "webhook_signature_header",
                     "webhook_signature_encoding",
+                    "webhook_signature_scheme",
                     "webhook_allowed_ips",
                 )
             },
@@ -207,9 +220,6 @@ class ConnectionAdmin(CustomerScopedAdmin):
     inlines = [FairUseCrossingInline, SyncRunInline]
     actions = ["test_connections", "sync_employees"]
 
-    def get_readonly_fields(self, request, obj=None):
-        return (*self.readonly_fields, "fair_use_status", "circuit_status", "auth_status")
-
     @admin.display(description="Calls this hour / day")
     def fair_use_status(self, obj):
         if not obj.pk:
@@ -248,7 +258,11 @@ class ConnectionAdmin(CustomerScopedAdmin):
             level = messages.SUCCESS if outcome["ok"] else messages.ERROR
             self.message_user(request, f"{connection}: {outcome['message']}", level)
 
-    @admin.action(description="Sync employees now", permissions=["change"])
+    def has_sync_permission(self, request):
+        """The API's twin (``POST connections/{id}/sync/``) asks for integrations.add_syncrun."""
+        return request.user.has_perm("integrations.add_syncrun")
+
+    @admin.action(description="Sync employees now", permissions=["sync"])
     def sync_employees(self, request, queryset):
         from .tasks import enqueue_sync_run
 
@@ -265,6 +279,23 @@ class ConnectionAdmin(CustomerScopedAdmin):
                 continue
             transaction.on_commit(lambda run_id=run.pk: enqueue_sync_run(run_id))
             self.message_user(request, f"{connection}: sync run #{run.pk} queued.", messages.SUCCESS)
+
+    @admin.display(description="Webhook check")
+    def webhook_check_warning(self, obj):
+        if obj.pk and obj.webhook_auth == Connection.WebhookAuth.NONE:
+            return format_html('<strong class="errornote">Warning: {}</strong>', NO_CHECK_WARNING)
+        return "Checked (Basic credentials or HMAC signature)." if obj.pk else "-"
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = (*self.readonly_fields, "fair_use_status", "circuit_status", "auth_status")
+        # A connection stays with its customer (its runs and calls are that customer's history).
+        return (*fields, "customer") if obj is not None else fields
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and obj.webhook_auth == Connection.WebhookAuth.NONE and request.method == "GET":
+            messages.warning(request, f"{obj}: {NO_CHECK_WARNING}")
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="Webhook URL")
     def webhook_link(self, obj):

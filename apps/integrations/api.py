@@ -55,6 +55,7 @@ class ConnectionSerializer(serializers.ModelSerializer):
             "webhook_secret",
             "webhook_signature_header",
             "webhook_signature_encoding",
+            "webhook_signature_scheme",
             "webhook_allowed_ips",
             "rate_limit_per_second",
             "rate_limit_per_minute",
@@ -94,7 +95,7 @@ class ConnectionSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        extra_kwargs = {"slug": {"required": False}}
+        extra_kwargs = {"slug": {"required": False}, "name": {"required": False}}
 
     def get_secrets_set(self, obj: Connection) -> dict[str, bool]:
         return {name: bool(getattr(obj, name)) for name in SECRET_FIELDS}
@@ -178,6 +179,16 @@ class SyncRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+CONNECTION_TEST = inline_serializer(
+    "ConnectionTest",
+    {
+        "ok": serializers.BooleanField(),
+        "message": serializers.CharField(),
+        "authenticated_at": serializers.DateTimeField(allow_null=True),
+    },
+)
+
+
 class ConnectionViewSet(
     CustomerScopedMixin,
     mixins.ListModelMixin,
@@ -192,7 +203,8 @@ class ConnectionViewSet(
     permission_classes = [ActionPermission]
     action_permissions = {
         "webhook_secret": ["integrations.change_connection"],
-        "test": ["integrations.view_connection"],
+        # Authenticating sends the stored secrets: only those who may change the connection may do it.
+        "test": ["integrations.change_connection"],
         "sync": ["integrations.add_syncrun"],
     }
 
@@ -220,19 +232,18 @@ class ConnectionViewSet(
 
     @extend_schema(
         request=None,
-        responses=inline_serializer(
-            "ConnectionTest",
-            {
-                "ok": serializers.BooleanField(),
-                "message": serializers.CharField(),
-                "authenticated_at": serializers.DateTimeField(allow_null=True),
-            },
-        ),
-        description="Authenticate against the provider now and say how it went.",
+        responses={code: CONNECTION_TEST for code in (200, 429, 502)},
+        description="Authenticate against the provider now and say how it went, in our words (the provider's "
+        "own error text is logged, not returned). 429 with Retry-After: the connection's rate limit is in "
+        "use, try again.",
     )
     @action(detail=True, methods=["post"])
     def test(self, request, pk=None):
         outcome = services.connection_test(connection=self.get_object(), acting_user=request.user)
+        if outcome.get("retry_after") is not None:
+            retry_after = outcome.pop("retry_after")
+            return Response(outcome, status=429, headers={"Retry-After": str(max(1, round(retry_after)))})
+        outcome.pop("retry_after", None)
         return Response(outcome, status=200 if outcome["ok"] else 502)
 
     @extend_schema(

@@ -35,7 +35,12 @@ from django.conf import settings
 from django.db import connection as db_connection
 from django.db.models import F, Q
 from django.utils import timezone
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
+
+from apps.core import destinations
 
 from .errors import CircuitOpenError, ProviderError
 from .models import ApiCall, CircuitState, Connection, RateLimitSlot
@@ -193,11 +198,30 @@ def rate_limiter() -> DatabaseRateLimiter | RedisRateLimiter:
         return _limiter
 
 
-def rate_limit_wait(connection: Connection, *, sleep: Callable[[float], None] = time.sleep) -> float:
-    """Take the connection's next request slot and sleep until it; return the seconds waited."""
+class RateLimited(ProviderError):
+    """The connection's next request slot is further away than the caller may wait (a web request)."""
+
+
+def rate_limit_wait(
+    connection: Connection,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    max_wait: float | None = None,
+) -> float:
+    """Take the connection's next request slot and sleep until it; return the seconds waited.
+
+    With ``max_wait`` (a web request: it must not hold a worker thread), a slot further away than that
+    raises RateLimited carrying ``retry_after`` instead of sleeping.
+    """
     now = time.time()
     slot = rate_limiter().reserve(connection, _interval(connection), now)
     wait = slot - now
+    if max_wait is not None and wait > max_wait:
+        raise RateLimited(
+            "The provider's rate limit for this connection is in use; try again shortly.",
+            permanent=False,
+            retry_after=wait,
+        )
     if wait > 0:
         sleep(wait)
         return wait
@@ -297,6 +321,77 @@ class CircuitBreaker:
                 connection_circuit_opened(connection=self.connection, reason=reason)
 
 
+# --- the destinations policy on every connect ----------------------------------------------------------------
+
+
+class DestinationRefused(Exception):
+    """The address a request connected to is not an allowed destination (see ``apps.core.destinations``).
+
+    Deliberately not an OSError: urllib3 would take it for a network failure and retry it.
+    """
+
+
+class _GuardedConnectionMixin:
+    """Check the address actually connected to (after DNS, on every new connection) before sending a byte."""
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        try:
+            peer = sock.getpeername()[0]
+            destinations.check_address(peer, host=self.host)
+        except (destinations.DestinationError, OSError) as exc:
+            sock.close()
+            raise DestinationRefused(f"destination refused: {exc}") from None
+        return sock
+
+
+class _GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
+    pass
+
+
+class _GuardedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class GuardedAdapter(HTTPAdapter):
+    """requests' adapter whose connections obey the destinations policy (no retries here: the door owns them)."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _GuardedHTTPConnectionPool,
+            "https": _GuardedHTTPSConnectionPool,
+        }
+
+
+def guarded_session() -> requests.Session:
+    """A Session that calls only allowed destinations: no proxy from the environment, guarded connects."""
+    session = requests.Session()
+    session.trust_env = False  # no proxy from the environment: destinations are called directly
+    session.headers["User-Agent"] = USER_AGENT
+    adapter = GuardedAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _refused_destination(url: str) -> str | None:
+    """Why the URL is not an allowed destination (checked before each request), else None."""
+    try:
+        destinations.validate_url(url)
+    except destinations.DestinationError as exc:
+        return exc.message
+    return None
+
+
 # --- the door -----------------------------------------------------------------------------------------------
 
 _sessions: dict[int, requests.Session] = {}
@@ -308,9 +403,7 @@ def session_for(connection: Connection) -> requests.Session:
     with _sessions_lock:
         session = _sessions.get(connection.pk)
         if session is None:
-            session = requests.Session()
-            session.trust_env = False  # no proxy from the environment: providers are called directly
-            session.headers["User-Agent"] = USER_AGENT
+            session = guarded_session()
             _sessions[connection.pk] = session
         return session
 
@@ -361,11 +454,14 @@ class ProviderHTTP:
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
         rate_limited: bool = True,
+        max_rate_wait: float | None = None,
     ):
         self.connection = connection
         self.timeout = timeout
         self.sleep = sleep
         self.rate_limited = rate_limited
+        # A web request sets this (seconds): it answers "try again" rather than wait for the rate limiter.
+        self.max_rate_wait = max_rate_wait
         self.breaker = CircuitBreaker(connection)
 
     @property
@@ -393,20 +489,40 @@ class ProviderHTTP:
         if idempotent is None:
             idempotent = method in {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}
         uri = redact_uri(url, params)
+        refused = _refused_destination(url)
+        if refused:
+            self._log(method, uri, None, time.monotonic(), 1, timezone.now(), "destination refused")
+            logger.warning("refused %s %s for connection %s: %s", method, uri, self.connection.pk, refused)
+            raise ProviderError(
+                f"The connection's address is not an allowed destination: {refused}.", permanent=True
+            )
         self.breaker.before_call()
         attempt = 0
         while True:
             attempt += 1
             if self.rate_limited:
-                rate_limit_wait(self.connection, sleep=self.sleep)
+                rate_limit_wait(self.connection, sleep=self.sleep, max_wait=self.max_rate_wait)
             started = timezone.now()
             t0 = time.monotonic()
             response: requests.Response | None = None
             error: Exception | None = None
             try:
                 response = self.session.request(
-                    method, url, params=params, data=data, json=json, headers=headers, timeout=self.timeout
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    json=json,
+                    headers=headers,
+                    timeout=self.timeout,
+                    allow_redirects=False,  # a redirect could carry credentials elsewhere: never followed
                 )
+            except DestinationRefused as exc:
+                self._log(method, uri, None, t0, attempt, started, "destination refused")
+                logger.warning("refused %s %s for connection %s: %s", method, uri, self.connection.pk, exc)
+                raise ProviderError(
+                    "The connection's address resolves to a destination that is not allowed.", permanent=True
+                ) from exc
             except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
                 error = exc
             except requests.exceptions.RequestException as exc:  # invalid URL and the like: not retryable
@@ -419,6 +535,20 @@ class ProviderHTTP:
             )
             self._log(method, uri, status, t0, attempt, started, summary)
 
+            if error is None and 300 <= status < 400:
+                self.breaker.record_failure(summary or f"HTTP {status}")
+                logger.warning(
+                    "%s %s answered a redirect (HTTP %s to %s): not followed",
+                    method,
+                    uri,
+                    status,
+                    redact_uri(response.headers.get("Location", "")),
+                )
+                raise ProviderError(
+                    f"{method} {uri} answered a redirect (HTTP {status}); redirects are not followed.",
+                    permanent=True,
+                    status_code=status,
+                )
             if error is None and status not in RETRY_STATUSES:
                 if status >= 500:
                     self.breaker.record_failure(summary)
@@ -515,13 +645,24 @@ def downstream_post(
     retry is a new claim with a new attempt count, not a loop here.
     """
     global _downstream_session
+    refused = _refused_destination(url)
+    if refused:
+        return None, f"Destination refused: {refused} ({redact_uri(url)})."
     if _downstream_session is None:
-        _downstream_session = requests.Session()
-        _downstream_session.headers["User-Agent"] = USER_AGENT
+        _downstream_session = guarded_session()
     try:
-        response = _downstream_session.post(url, data=body, headers=dict(headers), timeout=timeout)
+        response = _downstream_session.post(
+            url, data=body, headers=dict(headers), timeout=timeout, allow_redirects=False
+        )
+    except DestinationRefused:
+        return None, f"Destination refused: {redact_uri(url)} resolves to an address that is not allowed."
     except requests.RequestException as exc:
         return None, f"{exc.__class__.__name__}: {redact_uri(url)}"
     if 200 <= response.status_code < 300:
         return response.status_code, ""
+    if 300 <= response.status_code < 400:
+        return response.status_code, (
+            f"HTTP {response.status_code} redirect from {redact_uri(url)}: redirects are not followed, "
+            "so the payload was not delivered; set the target URL to the final address."
+        )
     return response.status_code, f"HTTP {response.status_code} from {redact_uri(url)}"

@@ -57,6 +57,10 @@ class Connection(TimeStampedModel):
         HEX = "hex", "hex"
         BASE64 = "base64", "base64"
 
+    class SignatureScheme(models.TextChoices):
+        STANDARD = "standard", "Standard Webhooks (webhook-id, webhook-timestamp, v1,<sig>)"
+        RAW = "raw", "Raw body (sha256=<hex>, no timestamp)"
+
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="connections")
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
@@ -87,6 +91,13 @@ class Connection(TimeStampedModel):
     webhook_signature_header = models.CharField(max_length=100, default="webhook-signature")
     webhook_signature_encoding = models.CharField(
         max_length=10, choices=SignatureEncoding.choices, default=SignatureEncoding.BASE64
+    )
+    webhook_signature_scheme = models.CharField(
+        max_length=10,
+        choices=SignatureScheme.choices,
+        default=SignatureScheme.STANDARD,
+        help_text="Standard Webhooks sign id, timestamp and body (replays are refused); raw-body signatures "
+        "(sha256=<hex>, GitHub style) are accepted only when this says raw.",
     )
     webhook_allowed_ips = models.JSONField(
         default=list, blank=True, help_text="Source IPs or networks allowed to send webhooks; empty = any."
@@ -155,6 +166,36 @@ class Connection(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Apply the destinations policy to where we call, and allow no webhook check only for PrismHR."""
+        from django.core.exceptions import ValidationError
+
+        from apps.core import destinations
+
+        errors: dict[str, str] = {}
+        if self.base_url:
+            try:
+                destinations.validate_url(self.base_url)
+            except destinations.DestinationError as exc:
+                errors["base_url"] = f"Not an allowed destination: {exc.message}."
+        if self.sftp_host:
+            try:
+                destinations.validate_host(self.sftp_host)
+            except destinations.DestinationError as exc:
+                errors["sftp_host"] = f"Not an allowed destination: {exc.message}."
+        if self.webhook_auth == self.WebhookAuth.NONE and self.provider != Provider.PRISMHR:
+            errors["webhook_auth"] = (
+                "'none' is only for PrismHR (its subscriptions prove themselves with the validation token); "
+                "use basic or hmac."
+            )
+        if (
+            self.webhook_signature_scheme == self.SignatureScheme.RAW
+            and self.webhook_signature_encoding != self.SignatureEncoding.HEX
+        ):
+            errors["webhook_signature_encoding"] = "Raw-body signatures (sha256=<hex>) are hex."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def effective_rate_limits(self) -> tuple[float, int | None]:

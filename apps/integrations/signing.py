@@ -136,6 +136,9 @@ def verify_raw(secret: str, *, signature: str | None, body: bytes) -> None:
         raise SignatureError("no matching signature")
 
 
+SCHEMES = ("standard", "raw")
+
+
 def verify(
     secret: str,
     *,
@@ -145,17 +148,25 @@ def verify(
     encoding: str = "base64",
     tolerance: int = DEFAULT_TOLERANCE_SECONDS,
     now: float | None = None,
+    scheme: str = "standard",
 ) -> str:
-    """Verify a delivery by whichever scheme its signature header uses; return the scheme's name.
+    """Verify a delivery by the scheme the receiver is configured for; return the scheme's name.
 
-    A header value starting with ``sha256=`` is a raw-body HMAC (GitHub style); anything else is Standard
-    Webhooks with ``webhook-id`` and ``webhook-timestamp``. Header names are matched case-insensitively.
+    ``scheme="raw"``: a raw-body HMAC (``sha256=<hex>``, GitHub style) in ``signature_header``; it signs no
+    timestamp, so nothing but the body is trusted. ``scheme="standard"``: Standard Webhooks with
+    ``webhook-id`` and ``webhook-timestamp`` signed with the body and the timestamp within ``tolerance``; a
+    raw signature is refused there (it would let a captured body be replayed with any timestamp).
+    Header names are matched case-insensitively.
     """
+    if scheme not in SCHEMES:
+        raise ValueError(f"Unknown signature scheme {scheme!r}; use one of {SCHEMES}.")
     lowered = {k.lower(): v for k, v in headers.items()}
     signature = lowered.get(signature_header.lower())
-    if signature and signature.strip().startswith(RAW_PREFIX):
-        verify_raw(secret, signature=signature.strip(), body=body)
+    if scheme == "raw":
+        verify_raw(secret, signature=(signature or "").strip(), body=body)
         return "raw"
+    if signature and signature.strip().startswith(RAW_PREFIX):
+        raise SignatureError("raw-body signature on a connection set up for Standard Webhooks")
     verify_standard(
         secret,
         msg_id=lowered.get("webhook-id"),

@@ -14,9 +14,12 @@ import ipaddress
 import json
 import logging
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
+
+from apps.companies.models import Provider
 
 from . import signing
 from .models import Connection
@@ -26,6 +29,9 @@ from .services import webhook_events_enqueue, webhook_events_store
 audit = logging.getLogger("apps.integrations.webhooks.audit")
 
 MAX_BODY_BYTES = 256 * 1024
+# Headers a parser may use for the delivery key; trusted only where the signature covers them (Standard
+# Webhooks). Elsewhere anyone can vary them to turn one captured body into many "new" events.
+SIGNED_ONLY_HEADERS = frozenset({"webhook-id", "webhook-timestamp"})
 # Only what the check, the parse and the store need: the other secrets are not decrypted per delivery.
 CONNECTION_FIELDS = (
     "id",
@@ -40,6 +46,7 @@ CONNECTION_FIELDS = (
     "webhook_secret",
     "webhook_signature_header",
     "webhook_signature_encoding",
+    "webhook_signature_scheme",
     "webhook_allowed_ips",
     "webhook_digest_types",
     "webhook_coalesce_seconds",
@@ -112,23 +119,41 @@ def check_basic(connection: Connection, header: str) -> None:
         raise Rejected(401, "wrong Basic credentials")
 
 
-def check(connection: Connection, request: HttpRequest, body: bytes) -> None:
-    """Apply the connection's check: source IP allow-list, then Basic credentials or the HMAC signature."""
+def check(connection: Connection, request: HttpRequest, body: bytes) -> bool:
+    """Apply the connection's check: source IP allow-list, then Basic credentials or the HMAC signature.
+
+    Return whether the delivery's id and timestamp headers are covered by the signature (Standard
+    Webhooks), i.e. whether the parser may trust them for the delivery key.
+    """
     check_ip(connection, _client_ip(request))
     auth = connection.webhook_auth
     if auth == Connection.WebhookAuth.BASIC:
         check_basic(connection, request.headers.get("Authorization", ""))
-    elif auth == Connection.WebhookAuth.HMAC:
+        return False
+    if auth == Connection.WebhookAuth.HMAC:
         try:
-            signing.verify(
+            scheme = signing.verify(
                 connection.webhook_secret,
                 headers=request.headers,
                 body=body,
                 signature_header=connection.webhook_signature_header or "webhook-signature",
                 encoding=connection.webhook_signature_encoding or "base64",
+                scheme=connection.webhook_signature_scheme or "standard",
+                tolerance=settings.WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS,
             )
         except signing.SignatureError as exc:
             raise Rejected(401, exc.reason) from exc
+        return scheme == "standard"
+    if connection.provider != Provider.PRISMHR:  # a row saved before the rule: no check is no entry
+        raise Rejected(401, "no webhook check configured ('none' is only for PrismHR)")
+    return False
+
+
+def event_cap(connection: Connection) -> int:
+    """How many events one delivery may carry: fewer when nobody had to prove who sent it."""
+    if connection.webhook_auth == Connection.WebhookAuth.NONE:
+        return settings.WEBHOOK_MAX_EVENTS_UNAUTHENTICATED
+    return settings.WEBHOOK_MAX_EVENTS_PER_DELIVERY
 
 
 def _refuse(connection: Connection | None, request: HttpRequest, status: int, reason: str) -> HttpResponse:
@@ -170,16 +195,26 @@ def webhook_receive(request: HttpRequest, uuid) -> HttpResponse:
         return _refuse(connection, request, 413, f"body larger than {MAX_BODY_BYTES} bytes")
 
     try:
-        check(connection, request, body)
+        signed_headers = check(connection, request, body)
     except Rejected as rejected:
         return _refuse(connection, request, rejected.status, rejected.reason)
 
+    headers = (
+        request.headers
+        if signed_headers
+        else {k: v for k, v in request.headers.items() if k.lower() not in SIGNED_ONLY_HEADERS}
+    )
     try:
         events = provider_hooks.parse(
-            body, request.headers, request.GET, fallback_timestamp=timezone.now().strftime("%Y%m%d%H%M")
+            body, headers, request.GET, fallback_timestamp=timezone.now().strftime("%Y%m%d%H%M")
         )
-    except (ValueError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         return _refuse(connection, request, 400, f"not a {connection.get_provider_display()} webhook: {exc}")
+    cap = event_cap(connection)
+    if len(events) > cap:
+        return _refuse(
+            connection, request, 413, f"{len(events)} events in one delivery; at most {cap} accepted"
+        )
 
     to_enqueue: list[int] = []
     stored = webhook_events_store(connection=connection, events=events, defer_enqueue=to_enqueue)

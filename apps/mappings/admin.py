@@ -12,18 +12,22 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from apps.companies.models import Company
+from apps.core.admin import ScopedListFiltersMixin
 from apps.core.errors import ApplicationError
 from apps.employees import services
 
 from .models import FilterRule, StatusCode, StatusMapping, StatusType
 
 
-class ScopedToCompanySets(admin.ModelAdmin):
+class ScopedToCompanySets(ScopedListFiltersMixin, admin.ModelAdmin):
     def get_queryset(self, request):
+        return self.scoped_queryset(super().get_queryset(request), request.user)
+
+    def scoped_queryset(self, qs, user):
+        """Rows of company sets the user may see (standard status codes belong to everyone)."""
         from apps.companies.selectors import company_sets_for
 
-        qs = super().get_queryset(request)
-        visible = company_sets_for(request.user).values("pk")
+        visible = company_sets_for(user).values("pk")
         if self.model is StatusCode:
             return qs.filter(Q(standard=True) | Q(company_set__in=visible))
         return qs.filter(company_set__in=visible)

@@ -155,11 +155,13 @@ class SandboxCompanyAdmin(admin.ModelAdmin):
             '<a href="{}">Hire…</a>', reverse("admin:sandbox_sandboxcompany_hire", args=[obj.pk])
         )
 
-    @admin.action(description="Reset request counters")
+    @admin.action(description="Reset request counters", permissions=["change"])
     def reset_counters(self, request, queryset):
         _run(self, request, queryset, "Counters reset", lambda c: services.company_counters_reset(company=c))
 
-    @admin.action(description="Check the webhook target (PrismHR validationToken echo)")
+    @admin.action(
+        description="Check the webhook target (PrismHR validationToken echo)", permissions=["change"]
+    )
     def validate_webhook(self, request, queryset):
         for company in queryset:
             delivery = services.company_webhook_validate(company=company, acting_user=request.user)
@@ -215,7 +217,7 @@ class SandboxCredentialAdmin(admin.ModelAdmin):
     filter_horizontal = ["companies"]
     actions = ["expire_tokens"]
 
-    @admin.action(description="Expire every token / session of these credentials now")
+    @admin.action(description="Expire every token / session of these credentials now", permissions=["change"])
     def expire_tokens(self, request, queryset):
         count = sum(services.token_expire_all(credential=c) for c in queryset)
         self.message_user(request, f"{count} token(s) expired.")
@@ -443,7 +445,7 @@ class SandboxWebhookDeliveryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Send again (fresh signature)")
+    @admin.action(description="Send again (fresh signature)", permissions=["change"])
     def resend(self, request, queryset):
         _run(
             self,
@@ -526,7 +528,7 @@ class SandboxBatchAdmin(admin.ModelAdmin):
             '<a href="{}">Set status…</a>', reverse("admin:sandbox_sandboxbatch_status", args=[obj.pk])
         )
 
-    @admin.action(description="Advance one status (emits a PrismHR UPDATE event)")
+    @admin.action(description="Advance one status (emits a PrismHR UPDATE event)", permissions=["change"])
     def advance(self, request, queryset):
         _run(
             self,
@@ -536,7 +538,7 @@ class SandboxBatchAdmin(admin.ModelAdmin):
             lambda b: services.batch_advance(batch=b, acting_user=request.user),
         )
 
-    @admin.action(description="Delete in the provider (emits a DELETE event)")
+    @admin.action(description="Delete in the provider (emits a DELETE event)", permissions=["change"])
     def delete_in_provider(self, request, queryset):
         _run(
             self,
@@ -546,7 +548,7 @@ class SandboxBatchAdmin(admin.ModelAdmin):
             lambda b: services.batch_delete(batch=b, acting_user=request.user),
         )
 
-    @admin.action(description="Void (creates the void batch)")
+    @admin.action(description="Void (creates the void batch)", permissions=["change"])
     def void(self, request, queryset):
         _run(
             self,

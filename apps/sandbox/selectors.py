@@ -68,8 +68,8 @@ def webhook_target_for(company: SandboxCompany) -> HookTarget | None:
     """Where the company's hooks go and how they are authenticated, or None when there is nowhere to send.
 
     The company's own URL wins. Otherwise the hub connection for it: ``HUB_PUBLIC_URL`` + the connection's
-    webhook path, with the connection's own webhook credentials (GitHub-style raw signatures when its
-    header is ``X-Hub-Signature-256``, Standard Webhooks otherwise).
+    webhook path, with the connection's own webhook credentials and signature scheme (GitHub-style raw
+    signatures where the connection is set up for them, Standard Webhooks otherwise).
     """
     if company.webhook_url:
         return HookTarget(
@@ -94,7 +94,9 @@ def webhook_target_for(company: SandboxCompany) -> HookTarget | None:
         password=connection.webhook_password,
         secret=connection.webhook_secret,
         signature_header=header,
-        scheme=SignatureScheme.RAW if header.lower() == "x-hub-signature-256" else SignatureScheme.STANDARD,
+        scheme=SignatureScheme.RAW
+        if connection.webhook_signature_scheme == SignatureScheme.RAW
+        else SignatureScheme.STANDARD,
         encoding=connection.webhook_signature_encoding,
         source=f"connection {connection.slug}",
     )

@@ -461,7 +461,8 @@ class TicketAdmin(CustomerScopedAdmin):
         return get_object_or_404(self.get_queryset(request), pk=pk)
 
     def escalation_view(self, request, pk: int):
-        if not request.user.has_perm("support.add_escalation"):
+        # The API's twin (``escalation/``, ``escalation/send/``) asks for both.
+        if not request.user.has_perms(["support.view_ticket", "support.add_escalation"]):
             raise PermissionDenied
         ticket = self._ticket_or_404(request, pk)
         draft = selectors.escalation_draft_for(ticket)

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from apps.companies.models import Company, Customer
 from apps.companies.selectors import companies_for, customers_visible_to
-from apps.core.api import ActionPermission, CustomerScopedMixin
+from apps.core.api import ActionPermission, CustomerScopedMixin, ScopedFilterBackend
 from apps.core.errors import ApplicationError
 from apps.employees.models import Employee
 from apps.integrations.models import Connection
@@ -155,7 +155,9 @@ class StateSerializer(serializers.Serializer):
 
 
 class AssignSerializer(serializers.Serializer):
-    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True)
+    assignee = serializers.IntegerField(
+        allow_null=True, help_text="A support agent's user id; null unassigns."
+    )
 
 
 class LogAddSerializer(serializers.Serializer):
@@ -174,9 +176,7 @@ class ChecklistTickSerializer(serializers.Serializer):
 
 
 class DiagnoseSerializer(serializers.Serializer):
-    employee = serializers.PrimaryKeyRelatedField(
-        queryset=Employee.objects.select_related("company__company_set")
-    )
+    employee = serializers.IntegerField(help_text="An employee of the ticket's customer.")
 
 
 class SendSerializer(serializers.Serializer):
@@ -308,9 +308,17 @@ class TicketViewSet(
     def assign(self, request, pk=None):
         serializer = AssignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        ticket = services.ticket_assign(
-            ticket=self.get_object(), assignee=serializer.validated_data["assignee"], acting_user=request.user
-        )
+        ticket = self.get_object()
+        assignee_id = serializer.validated_data["assignee"]
+        assignee = None
+        if assignee_id is not None:
+            # Absent, inactive, not an agent or not one of this customer's: one answer, naming nobody.
+            assignee = selectors.assignable_users(ticket.customer).filter(pk=assignee_id).first()
+            if assignee is None:
+                raise ApplicationError(
+                    "No such support agent for this ticket's customer.", extra={"field": "assignee"}
+                )
+        ticket = services.ticket_assign(ticket=ticket, assignee=assignee, acting_user=request.user)
         return self._read(ticket)
 
     @extend_schema(request=LogAddSerializer, responses=TicketSerializer)
@@ -373,8 +381,13 @@ class TicketViewSet(
         ticket = self.get_object()
         serializer = DiagnoseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        employee = serializer.validated_data["employee"]
-        if employee.company.company_set.customer_id != ticket.customer_id:
+        # Absent and another customer's employee get the same answer.
+        employee = (
+            Employee.objects.select_related("company__company_set")
+            .filter(pk=serializer.validated_data["employee"], company__company_set__customer=ticket.customer)
+            .first()
+        )
+        if employee is None:
             raise ApplicationError("No such employee of this ticket's customer.", extra={"field": "employee"})
         result = services.employee_diagnose(employee=employee, ticket=ticket, acting_user=request.user)
         return Response(
@@ -404,7 +417,7 @@ class KnowledgeArticleViewSet(
     queryset = KnowledgeArticle.objects.all()
     serializer_class = KnowledgeArticleSerializer
     filterset_fields = ["category", "primary", "published"]
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, filters.SearchFilter]
+    filter_backends = [ScopedFilterBackend, filters.SearchFilter]
     search_fields = ["title", "body"]
 
     def get_queryset(self):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,8 @@ COMPARED_FIELDS = (
     "termination_date",
 )
 _NEVER_STORED_WORDS = ("national", "ssn", "social", "birth", "dob", "tax_id", "taxid", "sin")
+
+logger = logging.getLogger(__name__)
 
 
 def _jsonable(value: Any) -> Any:
@@ -268,6 +271,22 @@ def _downstream(employee, limit: int = 20) -> list[dict[str, Any]]:
     ]
 
 
+def provider_failure(exc) -> str:
+    """Say why a provider call failed in our words; their text goes to the log only (README "Security")."""
+    from apps.integrations.errors import AuthenticationError, CircuitOpenError
+    from apps.integrations.http import RateLimited
+
+    logger.warning("diagnostics: provider call failed: %s", exc)
+    if isinstance(exc, RateLimited):
+        return "the connection's rate limit is in use right now; try again shortly."
+    if isinstance(exc, AuthenticationError):
+        return "the provider refused the login; check the connection's credentials."
+    if isinstance(exc, CircuitOpenError):
+        return "calls to the provider are paused after repeated failures; try again after the cool-down."
+    status = f" (HTTP {exc.status_code})" if exc.status_code else ""
+    return f"no valid answer from the provider{status}; the API call log has the request."
+
+
 def diagnose(employee, *, client_factory=None) -> Diagnosis:
     """Fetch the employee from the provider now and gather our side; never raises for a provider failure."""
     from apps.integrations.errors import ProviderError
@@ -281,13 +300,19 @@ def diagnose(employee, *, client_factory=None) -> Diagnosis:
         ok, error = False, "No connection serves this employee's company."
     else:
         if client_factory is None:
-            from apps.integrations.providers import client_for as client_factory
+            from apps.integrations.providers import client_for
+            from apps.integrations.services.health import WEB_MAX_RATE_WAIT
+
+            # A web request: "try again" rather than wait for the connection's rate limiter.
+            def client_factory(connection):
+                return client_for(connection, max_rate_wait=WEB_MAX_RATE_WAIT)
+
         try:
             record = client_factory(connection).get_employee(
                 employee.company.external_id, employee.employee_id
             )
         except ProviderError as exc:
-            ok, error = False, f"The provider could not be asked: {exc}"
+            ok, error = False, f"The provider could not be asked: {provider_failure(exc)}"
         else:
             if record is None:
                 error = "The provider says this employee does not exist (not found)."

@@ -51,6 +51,20 @@ def tickets_for(user) -> QuerySet[Ticket]:
     return scope_to_user(queryset, user, "customer")
 
 
+def assignable_users(customer):
+    """Active support agents who may see the customer's tickets (assigned to it, or to every customer)."""
+    from apps.users.models import User
+    from apps.users.roles import ADMINS, SUPPORT
+
+    sees_customer = Q(customers=customer) | Q(all_customers=True) | Q(is_superuser=True)
+    admins = User.objects.filter(groups__name=ADMINS).values("pk")
+    return (
+        User.objects.filter(is_active=True, groups__name=SUPPORT)
+        .filter(sees_customer | Q(pk__in=admins))
+        .distinct()
+    )
+
+
 def knowledge_articles_for(user, *, search: str = "", category: str = "") -> QuerySet[KnowledgeArticle]:
     """Published articles (all, for staff who may change them), optionally searched and filtered."""
     queryset = KnowledgeArticle.objects.all()

@@ -197,7 +197,7 @@ def ticket_create(
     employees = _check_employees(customer, employees)
     _check_connection(customer, connection)
     if assignee is not None:
-        _check_assignee(assignee)
+        _check_assignee(assignee, customer)
     ticket = Ticket(
         customer=customer,
         title=title,
@@ -257,18 +257,21 @@ def ticket_update(
     return ticket
 
 
-def _check_assignee(assignee) -> None:
-    from apps.users.roles import SUPPORT
+def _check_assignee(assignee, customer) -> None:
+    from . import selectors
 
-    if not assignee.is_active or not assignee.groups.filter(name=SUPPORT).exists():
-        raise ApplicationError(f"{assignee} is not a support agent.", extra={"field": "assignee"})
+    if not selectors.assignable_users(customer).filter(pk=assignee.pk).exists():
+        # Names nobody: the caller must not learn who exists or what role they have.
+        raise ApplicationError(
+            "No such support agent for this ticket's customer.", extra={"field": "assignee"}
+        )
 
 
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, assignee, acting_user=None) -> Ticket:
     """Give the ticket to a support agent (or to nobody with ``assignee=None``)."""
     if assignee is not None:
-        _check_assignee(assignee)
+        _check_assignee(assignee, ticket.customer)
     ticket.assignee = assignee
     ticket.save(update_fields=["assignee", "updated_at"])
     _log(

@@ -27,20 +27,28 @@ def _env_or_exit(getter, name: str, **kwargs):
         raise ImproperlyConfigured(f"Environment variable {name} is malformed: {exc}") from exc
 
 
+# The well-known local defaults (here and in .env.example): production refuses every one of them.
+LOCAL_DEFAULT_SECRET_KEY = "insecure-local-only-secret-key-change-me-0123456789"
+LOCAL_DEFAULT_FIELD_ENCRYPTION_KEY = "bG9jYWwtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ="
+LOCAL_DEFAULT_IDENTITY_HASH_KEY = "local-identity-hash-key"
+KNOWN_LOCAL_VALUES = {
+    "DJANGO_SECRET_KEY": {LOCAL_DEFAULT_SECRET_KEY, "change-me"},
+    "FIELD_ENCRYPTION_KEYS": {LOCAL_DEFAULT_FIELD_ENCRYPTION_KEY, "<fernet key>", "<older key>"},
+    "IDENTITY_HASH_KEY": {LOCAL_DEFAULT_IDENTITY_HASH_KEY, "change-me"},
+}
+
 DEBUG = _env_or_exit(env.bool, "DJANGO_DEBUG", default=False)
-SECRET_KEY = _env_or_exit(
-    env.str, "DJANGO_SECRET_KEY", default="insecure-local-only-secret-key-change-me-0123456789"
-)
+SECRET_KEY = _env_or_exit(env.str, "DJANGO_SECRET_KEY", default=LOCAL_DEFAULT_SECRET_KEY)
 ALLOWED_HOSTS = _env_or_exit(env.list, "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = _env_or_exit(env.list, "DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # Fernet keys for secrets at rest (comma-separated, newest first). Separate from SECRET_KEY on purpose:
 # rotating one must not break the other. The local default is a fixed development key.
 FIELD_ENCRYPTION_KEYS = _env_or_exit(
-    env.list, "FIELD_ENCRYPTION_KEYS", default=["bG9jYWwtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ="]
+    env.list, "FIELD_ENCRYPTION_KEYS", default=[LOCAL_DEFAULT_FIELD_ENCRYPTION_KEY]
 )
 # Key for the identity hash of national IDs (HMAC-SHA256). Never the national ID itself is stored.
-IDENTITY_HASH_KEY = _env_or_exit(env.str, "IDENTITY_HASH_KEY", default="local-identity-hash-key")
+IDENTITY_HASH_KEY = _env_or_exit(env.str, "IDENTITY_HASH_KEY", default=LOCAL_DEFAULT_IDENTITY_HASH_KEY)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -155,9 +163,18 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["apps.core.api.RoleModelPermissions"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["apps.core.api.ScopedFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
+    # Per API token / signed-in user, and per address for anonymous requests; rates below.
+    "DEFAULT_THROTTLE_CLASSES": ["apps.core.throttling.UserThrottle", "apps.core.throttling.AnonThrottle"],
+}
+# Throttles (README "Security"): "<count>/<second|minute|hour|day>"; counted in the shared cache, so the
+# limits hold across every web process. Over the limit: 429 with Retry-After.
+API_THROTTLE_ENABLED = _env_or_exit(env.bool, "API_THROTTLE_ENABLED", default=True)
+API_THROTTLE_RATES = {
+    "user": _env_or_exit(env.str, "API_THROTTLE_USER", default="1200/minute"),
+    "anon": _env_or_exit(env.str, "API_THROTTLE_ANON", default="60/minute"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Payroll Integration Hub API",
@@ -232,3 +249,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": _env_or_exit(env.str, "LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Security (README "Security") ----------------------------------------------------------------------
+# Outbound destinations: addresses (192.168.10.5), networks (10.20.0.0/16) and host names (sftp.corp.local)
+# the hub may call although they are private, loopback, link-local or metadata addresses. Empty: none.
+OUTBOUND_ALLOWED_DESTINATIONS = _env_or_exit(env.list, "OUTBOUND_ALLOWED_DESTINATIONS", default=[])
+
+# Incoming webhooks: events one delivery may carry (more: 413, nothing stored), fewer on a connection without
+# a check (PrismHR's 'none'), and how far a Standard Webhooks timestamp may be from now (older: replay, 401).
+WEBHOOK_MAX_EVENTS_PER_DELIVERY = _env_or_exit(env.int, "WEBHOOK_MAX_EVENTS_PER_DELIVERY", default=500)
+WEBHOOK_MAX_EVENTS_UNAUTHENTICATED = _env_or_exit(env.int, "WEBHOOK_MAX_EVENTS_UNAUTHENTICATED", default=25)
+WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS = _env_or_exit(
+    env.int, "WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", default=300
+)

@@ -1,7 +1,7 @@
 """Production: no defaults for secrets, HTTPS everywhere, sandbox off.
 
-Start-up fails with a message naming the variable when DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS or
-FIELD_ENCRYPTION_KEYS is missing.
+Start-up fails with a message naming the variable when DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS,
+FIELD_ENCRYPTION_KEYS or IDENTITY_HASH_KEY is missing, or when a secret holds the well-known local default.
 """
 
 from __future__ import annotations
@@ -9,11 +9,19 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import _env_or_exit, env
+from .base import KNOWN_LOCAL_VALUES, _env_or_exit, env
 
 for _name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS", "IDENTITY_HASH_KEY"):
     if not env.str(_name, default=""):
         raise ImproperlyConfigured(f"Environment variable {_name} is required in production and is not set.")
+
+# The well-known local defaults (base.py, .env.example) are public: production refuses each by name.
+for _name, _known in KNOWN_LOCAL_VALUES.items():
+    _values = env.list(_name) if _name == "FIELD_ENCRYPTION_KEYS" else [env.str(_name)]
+    if any(value.strip() in _known for value in _values):
+        raise ImproperlyConfigured(
+            f"Environment variable {_name} holds the well-known local default; set a secret value in production."
+        )
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")

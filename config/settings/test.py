@@ -21,3 +21,5 @@ SANDBOX_ENABLED = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # One file per test process, so parallel runs (xdist workers, two checkouts' suites) never share one.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}  # noqa: F405
+# Throttle counts would carry over between tests (same user ids, one cache): tests of throttling turn it on.
+API_THROTTLE_ENABLED = False

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 GOOD = {
     "DJANGO_SECRET_KEY": "x" * 60,
     "DJANGO_ALLOWED_HOSTS": "hub.example.com",
-    "FIELD_ENCRYPTION_KEYS": "bG9jYWwtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ=",
+    "FIELD_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1jaGVjay1kdW1teS1rZXktMzJieXQ=",
     "IDENTITY_HASH_KEY": "k",
 }
 
@@ -37,6 +37,26 @@ def test_production_refuses_to_start_without(missing):
     result = _load("config.settings.production", env)
     assert result.returncode != 0
     assert missing in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DJANGO_SECRET_KEY", "insecure-local-only-secret-key-change-me-0123456789"),
+        ("DJANGO_SECRET_KEY", "change-me"),
+        ("FIELD_ENCRYPTION_KEYS", "bG9jYWwtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ="),
+        (
+            "FIELD_ENCRYPTION_KEYS",
+            "cHJvZHVjdGlvbi1jaGVjay1kdW1teS1rZXktMzJieXQ=,bG9jYWwtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ=",
+        ),
+        ("IDENTITY_HASH_KEY", "local-identity-hash-key"),
+        ("IDENTITY_HASH_KEY", "change-me"),
+    ],
+)
+def test_production_refuses_the_well_known_local_defaults_naming_the_variable(name, value):
+    result = _load("config.settings.production", {**GOOD, name: value})
+    assert result.returncode != 0
+    assert f"{name} holds the well-known local default" in result.stderr
 
 
 def test_production_starts_with_every_required_variable():

@@ -289,13 +289,18 @@ def test_prismhr_details_take_twenty_ids_per_call(prismhr):
 
 
 @responses.activate
-def test_prismhr_refused_login_is_an_authentication_error(prismhr):
+def test_prismhr_refused_login_is_an_authentication_error_in_our_words(prismhr, caplog):
     responses.post(
         f"{PRISM}/login/v1/createPeoSession",
         json={"errorCode": "LOGIN_FAILED", "errorMessage": "Invalid user"},
     )
-    with pytest.raises(AuthenticationError, match="Invalid user"):
+    with pytest.raises(AuthenticationError) as raised:
         prismhr.authenticate()
+    # Their text is logged, never returned nor stored where API users read it.
+    assert str(raised.value) == "PrismHR refused the login."
+    prismhr.connection.refresh_from_db()
+    assert prismhr.connection.last_auth_error == "PrismHR refused the login."
+    assert "Invalid user" in caplog.text
 
 
 @responses.activate

@@ -42,14 +42,31 @@ def test_github_published_vector_signs_as_published():
     assert sign_raw(GH_SECRET, GH_BODY) == GH_SIGNATURE
 
 
-def test_github_published_vector_verifies_through_the_dispatcher():
+def test_github_published_vector_verifies_through_the_dispatcher_when_configured_for_raw():
     scheme = verify(
         GH_SECRET,
         headers={"X-Hub-Signature-256": GH_SIGNATURE},
         body=GH_BODY,
         signature_header="x-hub-signature-256",
+        scheme="raw",
     )
     assert scheme == "raw"
+
+
+def test_a_raw_signature_is_refused_where_standard_webhooks_are_configured():
+    with pytest.raises(SignatureError, match="raw-body signature"):
+        verify(
+            GH_SECRET,
+            headers={"X-Hub-Signature-256": GH_SIGNATURE},
+            body=GH_BODY,
+            signature_header="x-hub-signature-256",
+        )
+
+
+def test_a_raw_connection_refuses_a_standard_signature():
+    headers = {"webhook-id": "m", "webhook-timestamp": "1", "webhook-signature": "v1,abc"}
+    with pytest.raises(SignatureError, match="sha256"):
+        verify(GH_SECRET, headers=headers, body=GH_BODY, scheme="raw")
 
 
 def test_whsec_secret_is_base64_and_other_secrets_are_text():

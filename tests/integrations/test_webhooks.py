@@ -117,6 +117,7 @@ def test_a_github_style_raw_signature_in_a_configured_header_passes(client, cust
         webhook_secret="plain-secret",
         webhook_signature_header="X-Hub-Signature-256",
         webhook_signature_encoding="hex",
+        webhook_signature_scheme="raw",
     )
     body = body_of(new_hook())
     ok = post(client, conn, body, **{"X-Hub-Signature-256": signing.sign_raw("plain-secret", body)})

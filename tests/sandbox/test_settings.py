@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "x" * 60,
     "DJANGO_ALLOWED_HOSTS": "hub.example.com",
-    "FIELD_ENCRYPTION_KEYS": "bG9jYWwtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ=",
+    "FIELD_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1jaGVjay1kdW1teS1rZXktMzJieXQ=",
     "IDENTITY_HASH_KEY": "k",
 }
 PROBE = (

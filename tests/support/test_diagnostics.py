@@ -167,11 +167,17 @@ def test_diagnosis_gets_the_employee_now_and_attaches_the_result(setup, company,
 @responses.activate
 def test_a_provider_failure_is_recorded_not_raised(setup, company, support_agent):
     responses.post(f"{PCTY}/IdentityServer/connect/token", json={"access_token": "t", "expires_in": 3600})
-    responses.get(f"{PCTY}/api/v2/companies/{company.external_id}/employees/1001", status=403, json=[])
+    responses.get(
+        f"{PCTY}/api/v2/companies/{company.external_id}/employees/1001",
+        status=403,
+        json=[{"message": "Access denied for host internal-7"}],
+    )
     result = services.employee_diagnose(
         employee=setup["employee"], ticket=setup["ticket"], acting_user=support_agent
     )
     assert not result.ok and "could not be asked" in result.error
+    # Their text stays in the log; the answer is ours (hardening issue 13).
+    assert "internal-7" not in result.error
     assert result.result["our_record"]["employee_id"] == "1001"
     assert DiagnosticResult.objects.count() == 1
 

@@ -105,7 +105,7 @@ def test_companies_of_another_customer_are_refused(customer, other_customer):
 
 def test_only_support_agents_can_be_assigned(customer, consultant, support_agent):
     ticket = TicketFactory(customer=customer)
-    with pytest.raises(ApplicationError, match="not a support agent"):
+    with pytest.raises(ApplicationError, match="No such support agent"):
         services.ticket_assign(ticket=ticket, assignee=consultant)
     services.ticket_assign(ticket=ticket, assignee=support_agent, acting_user=support_agent)
     assert Ticket.objects.get(pk=ticket.pk).assignee == support_agent

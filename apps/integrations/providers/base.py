@@ -61,6 +61,51 @@ class HookEvent:
     implied_status_type: str = ""  # what the hook claims ("terminated"...), checked against the GET
 
 
+MAX_JSON_DEPTH = 32  # objects and arrays inside one another; providers send 2 or 3
+
+
+def load_json(body: bytes):
+    """Decode a webhook body; ValueError with the reason for malformed, too deeply nested or NUL-bearing JSON.
+
+    Why here: a deep body must not reach the recursive decoder's limit (RecursionError, a 500), and a NUL
+    character cannot be stored by PostgreSQL (jsonb and text refuse it) while SQLite accepts it: both are
+    answered the same way on every database, as a 400 with the reason.
+    """
+    if b"\x00" in body:
+        raise ValueError("the body contains a NUL byte")
+    depth = 0
+    in_string = escaped = False
+    for byte in body:  # a bracket count outside strings bounds the nesting before decoding
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    payload = json.loads(body)
+    stack = [payload]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise ValueError("the JSON contains a NUL character (\\u0000)")
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return payload
+
+
 def body_delivery_key(body: bytes, timestamp: str = "") -> str:
     """Delivery key of an event without a provider event id: a hash of the raw body and its timestamp."""
     return "sha256:" + hashlib.sha256(timestamp.encode() + b"." + body).hexdigest()

@@ -29,6 +29,7 @@ EDITABLE_FIELDS = (
     "webhook_username",
     "webhook_signature_header",
     "webhook_signature_encoding",
+    "webhook_signature_scheme",
     "webhook_allowed_ips",
     "rate_limit_per_second",
     "rate_limit_per_minute",
@@ -47,6 +48,14 @@ EDITABLE_FIELDS = (
     "sftp_archive_folder",
     *SECRET_FIELDS,
 )
+
+# Secrets that travel to an address, by the fields that say where: changing the address clears them (unless
+# the same request supplies them again), so nobody can redirect a stored secret to a listener of their own.
+SECRETS_BY_ADDRESS = {
+    "base_url": ("client_secret", "password"),
+    "sftp_host": ("sftp_password", "sftp_private_key"),
+    "sftp_port": ("sftp_password", "sftp_private_key"),
+}
 
 
 def connection_companies_check(*, customer: Customer, provider: str, companies: list[Company]) -> None:
@@ -72,18 +81,22 @@ def _check_companies(connection: Connection, companies: list[Company]) -> None:
 def connection_create(
     *,
     customer: Customer,
-    name: str,
     provider: str,
     base_url: str,
+    name: str = "",
     companies: list[Company] | None = None,
     acting_user=None,
     **fields: Any,
 ) -> Connection:
-    """Create a connection; secrets passed in ``fields`` are stored encrypted."""
+    """Create a connection; secrets passed in ``fields`` are stored encrypted. The name defaults to the slug."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ApplicationError(f"Unknown connection fields: {', '.join(sorted(unknown))}.")
-    fields.setdefault("slug", slugify(f"{customer.slug}-{name}")[:80])
+    if not name and not fields.get("slug"):
+        raise ApplicationError("Give the connection a name or a slug.", extra={"field": "name"})
+    if not fields.get("slug"):
+        fields["slug"] = slugify(f"{customer.slug}-{name}")[:80]
+    name = name or fields["slug"]
     connection = Connection(customer=customer, name=name, provider=provider, base_url=base_url, **fields)
     connection.full_clean()
     connection.save()
@@ -97,11 +110,30 @@ def connection_create(
 def connection_update(
     *, connection: Connection, companies: list[Company] | None = None, acting_user=None, **fields: Any
 ) -> Connection:
-    """Update the given fields. A secret given as ``""`` or None is left as it is (secrets are write-only)."""
+    """Update the given fields. A secret given as ``""`` or None is left as it is (secrets are write-only).
+
+    Changing where the connection calls (``base_url``, the SFTP host or port) clears the secrets that would
+    travel there, unless the same call supplies them again. A connection never moves to another customer:
+    its companies, runs, API calls and webhook events are that customer's history (create a new one).
+    """
     unknown = set(fields) - set(EDITABLE_FIELDS) - {"customer"}
     if unknown:
         raise ApplicationError(f"Unknown connection fields: {', '.join(sorted(unknown))}.")
+    customer = fields.pop("customer", None)
+    if customer is not None and customer.pk != connection.customer_id:
+        raise ApplicationError(
+            "A connection cannot move to another customer; create a new connection for that customer.",
+            extra={"field": "customer"},
+        )
+    cleared: set[str] = set()
+    for address_field, secrets_there in SECRETS_BY_ADDRESS.items():
+        if address_field in fields and fields[address_field] != getattr(connection, address_field):
+            cleared.update(name for name in secrets_there if not fields.get(name))
     changed = []
+    for name in sorted(cleared):
+        if getattr(connection, name):
+            setattr(connection, name, "")
+            changed.append(name)
     for name, value in fields.items():
         if name in SECRET_FIELDS and not value:
             continue

@@ -125,8 +125,9 @@ class Command(BaseCommand):
         base_url = f"{settings.HUB_PUBLIC_URL.rstrip('/')}/sandbox/{path}"
         existing = Connection.objects.filter(slug=connection_slug).first()
         if existing is not None and existing.base_url != base_url:
-            # The hub moved (another PORT / HUB_PUBLIC_URL): its demo connections follow its sandbox.
-            connection_update(connection=existing, base_url=base_url)
+            # The hub moved (another PORT / HUB_PUBLIC_URL): its demo connections follow its sandbox, with
+            # their sandbox credentials given again (a new address clears the stored secrets).
+            connection_update(connection=existing, base_url=base_url, **credentials)
         if existing is None:
             connection_create(
                 customer=customer,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import socket
 import stat
 import time
 from collections.abc import Iterator
@@ -185,10 +186,12 @@ class SftpDrop:
         if c.sftp_private_key:
             pkey = _load_private_key(c.sftp_private_key)
         started = time.monotonic()
+        sock = self._open_socket(started)
         try:
             client.connect(
                 c.sftp_host,
                 port=c.sftp_port,
+                sock=sock,
                 username=c.sftp_username,
                 password=c.sftp_password or None,
                 pkey=pkey,
@@ -214,6 +217,32 @@ class SftpDrop:
         self._sftp = client.open_sftp()
         self._sftp.get_channel().settimeout(self.timeout)
         return self
+
+    def _open_socket(self, started: float):
+        """Connect to the SFTP host's address, checked against the destinations policy after DNS."""
+        from apps.core import destinations
+
+        c = self.connection
+        try:
+            destinations.validate_host(c.sftp_host)
+            sock = socket.create_connection((c.sftp_host, c.sftp_port), timeout=self.timeout)
+        except destinations.DestinationError as exc:
+            self._log("CONNECT", started, "destination refused")
+            raise ProviderError(
+                f"The SFTP host is not an allowed destination: {exc.message}.", permanent=True
+            ) from exc
+        except OSError as exc:
+            self._log("CONNECT", started, type(exc).__name__)
+            raise ProviderError(f"SFTP connection failed: {type(exc).__name__}") from exc
+        try:
+            destinations.check_address(sock.getpeername()[0], host=c.sftp_host)
+        except (destinations.DestinationError, OSError) as exc:
+            sock.close()
+            self._log("CONNECT", started, "destination refused")
+            raise ProviderError(
+                "The SFTP host resolves to an address that is not an allowed destination.", permanent=True
+            ) from exc
+        return sock
 
     def __exit__(self, *exc_info) -> None:
         if self._sftp is not None:

@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import json
-
-from ..base import HookEvent, body_delivery_key, parse_datetime, text
+from ..base import HookEvent, body_delivery_key, load_json, parse_datetime, text
 from .records import HOOK_IMPLIED_STATUS
 
 
 def parse(body: bytes, headers, query, *, fallback_timestamp: str = "") -> list[HookEvent]:
-    payload = json.loads(body)
+    payload = load_json(body)
     if not isinstance(payload, dict):
         raise ValueError("expected a JSON object")
     company, employee = text(payload.get("company_code")), text(payload.get("employee_id"))

@@ -8,9 +8,7 @@ GETs the employee before anything changes (seed 000).
 
 from __future__ import annotations
 
-import json
-
-from ..base import HookEvent, body_delivery_key, parse_datetime, text
+from ..base import HookEvent, body_delivery_key, load_json, parse_datetime, text
 from .records import HOOK_IMPLIED_STATUS
 
 EVENT_TYPES = (
@@ -29,7 +27,7 @@ def parse(body: bytes, headers, query, *, fallback_timestamp: str = "") -> list[
     Legacy hooks carry no event id and no timestamp: their delivery key hashes the body with
     ``fallback_timestamp`` (the minute of arrival), so a redelivery within the minute is a duplicate.
     """
-    payload = json.loads(body)
+    payload = load_json(body)
     if not isinstance(payload, dict):
         raise ValueError("expected a JSON object")
     company_id, employee_id = text(payload.get("companyId")), text(payload.get("employeeId"))

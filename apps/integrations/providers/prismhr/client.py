@@ -7,12 +7,15 @@ Every response carries ``errorCode`` ("0" = OK) and ``errorMessage``; the sessio
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 from ...errors import AuthenticationError, ProviderError
 from .. import base
 from ..base import DetailResult, EmployeePage, ProviderClient, TokenCache
 from . import records
+
+logger = logging.getLogger(__name__)
 
 SESSION_TTL_SECONDS = 30 * 60  # PrismHR does not say; expired sessions are detected and renewed anyway
 DETAIL_BATCH = 20  # getEmployee takes 1-20 IDs
@@ -50,7 +53,13 @@ class Client(ProviderClient):
         if response.status_code in (401, 403) or (
             response.status_code < 400 and body is not None and not records.envelope_ok(body)
         ):
-            message = f"PrismHR refused the login: {records.envelope_message(body)}"
+            # Their text goes to the log only: it is the provider's (or whoever answers there) to word.
+            logger.warning(
+                "PrismHR refused the login of connection %s: %s",
+                self.connection.pk,
+                records.envelope_message(body)[:300],
+            )
+            message = "PrismHR refused the login."
             connection_auth_failed(connection=self.connection, message=message)
             raise AuthenticationError(message, status_code=response.status_code)
         if response.status_code >= 400 or body is None:

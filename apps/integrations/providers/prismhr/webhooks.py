@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from ..base import HookEvent, body_delivery_key, parse_datetime, text
+from ..base import HookEvent, body_delivery_key, load_json, parse_datetime, text
 
 OBJECT_KINDS = {"employee": "employee", "payroll": "payroll", "payrollbatch": "payroll"}
 
@@ -21,7 +21,7 @@ def validation_echo(query) -> str | None:
 
 
 def parse(body: bytes, headers, query, *, fallback_timestamp: str = "") -> list[HookEvent]:
-    payload = json.loads(body)
+    payload = load_json(body)
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise ValueError('expected {"events": [...]}')
     events = []
