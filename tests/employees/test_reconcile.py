@@ -302,3 +302,13 @@ def test_two_writers_terminating_two_records_of_one_person_deprovision_once(comp
     assert Employee.objects.filter(decision_status_type="terminated").count() == 2
     assert list(DownstreamAction.objects.filter(action="deprovision").values_list("seq", flat=True)) == [2]
     assert Person.objects.get().downstream_access == "deprovisioned"
+
+
+def test_a_downstream_target_refuses_a_destination_outside_the_policy(customer):
+    from django.core.exceptions import ValidationError
+
+    # the service (admin and API alike) checks the URL against the destinations policy
+    with pytest.raises(ValidationError, match="Not an allowed destination"):
+        services.downstream_target_set(
+            customer=customer, url="https://169.254.169.254/latest", signing_secret=SECRET
+        )

@@ -7,11 +7,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from apps.companies.models import CompanySet, Customer
+from apps.core import destinations
 
 from ..models import CauseType, ChangeBatch, DownstreamTarget, Employee, Person, StatusEvent, TransferWatch
 from ..records import ApplyResult
@@ -176,6 +178,11 @@ def downstream_target_set(*, customer: Customer, acting_user=None, **fields) -> 
         if name == "signing_secret" and not value:
             continue
         setattr(target, name, value)
+    if target.url:
+        try:
+            destinations.validate_url(target.url)
+        except destinations.DestinationError as exc:
+            raise ValidationError({"url": f"Not an allowed destination: {exc}."}) from exc
     target.full_clean()
     target.save()
     if (target.leave_policy, target.transfer_grace_days) != before:
