@@ -193,6 +193,16 @@ class StatusMappingAdmin(ScopedToCompanySets):
 
 class FilterRuleForm(forms.ModelForm):
     values = forms.CharField(help_text="Comma-separated values, e.g. RFT, RPT.")
+    out_of_scope = forms.ChoiceField(
+        choices=[
+            ("leave", "Leave their access as it is (default)"),
+            ("deprovision", "Deprovision them (through the mass-change safeguard)"),
+        ],
+        initial="leave",
+        widget=forms.RadioSelect,
+        label="People who leave scope",
+        help_text="People the downstream still holds whose records all leave scope with this rule.",
+    )
 
     class Meta:
         model = FilterRule
@@ -232,7 +242,11 @@ class FilterRuleAdmin(ScopedToCompanySets):
             include=obj.include,
             rule=obj,
         )
-        return f"{preview['in_scope_after']} of {preview['records']} (now {preview['in_scope_now']})"
+        held = preview["persons_leaving_scope_held"]
+        return (
+            f"{preview['in_scope_after']} of {preview['records']} (now {preview['in_scope_now']}); "
+            f"{held} person(s) the downstream still holds would leave scope"
+        )
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -246,6 +260,7 @@ class FilterRuleAdmin(ScopedToCompanySets):
             active=data["active"],
             rule=obj if change else None,
             acting_user=request.user,
+            out_of_scope=data["out_of_scope"],
         )
         obj.pk = saved.pk
 

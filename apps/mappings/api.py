@@ -151,9 +151,27 @@ class StatusMappingViewSet(
 
 
 class FilterRuleSerializer(serializers.ModelSerializer):
+    out_of_scope = serializers.ChoiceField(
+        choices=["leave", "deprovision"],
+        default="leave",
+        write_only=True,
+        help_text="People the downstream still holds whose records all leave scope: leave their access "
+        "(default) or deprovision them (through the mass-change safeguard).",
+    )
+
     class Meta:
         model = FilterRule
-        fields = ["id", "company_set", "field", "operator", "values", "include", "description", "active"]
+        fields = [
+            "id",
+            "company_set",
+            "field",
+            "operator",
+            "values",
+            "include",
+            "description",
+            "active",
+            "out_of_scope",
+        ]
         read_only_fields = ["id"]
 
     def validate_company_set(self, company_set):
@@ -187,6 +205,7 @@ class FilterRuleViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer):
         data = {**FilterRuleSerializer(serializer.instance).data, **serializer.validated_data}
         data.pop("id", None)
+        data.setdefault("out_of_scope", "leave")
         data["company_set"] = serializer.instance.company_set
         serializer.instance = services.filter_rule_save(
             rule=serializer.instance, acting_user=self.request.user, **data
@@ -204,6 +223,10 @@ class FilterRuleViewSet(viewsets.ModelViewSet):
                 "in_scope_now": serializers.IntegerField(),
                 "in_scope_after": serializers.IntegerField(),
                 "change": serializers.IntegerField(),
+                "persons_leaving_scope_held": serializers.IntegerField(
+                    help_text="People the downstream still holds whose records would all leave scope."
+                ),
+                "persons_leaving_scope": serializers.ListField(child=serializers.DictField()),
             },
         ),
     )

@@ -83,3 +83,29 @@ def test_upload_reports_bad_lines(staff, customer, company):
     page = response.content.decode()
     assert "1 of 2 rows applied" in page and "employee_id is required" in page
     assert FileImport.objects.get().accepted == 1
+
+
+@pytest.mark.parametrize(("choice", "deprovisions"), [("leave", 0), ("deprovision", 3)])
+def test_the_filter_rule_form_asks_what_happens_to_people_leaving_scope(
+    staff, apply, company_set, choice, deprovisions
+):
+    from apps.employees.models import DownstreamAction
+
+    # Given three provisioned people in company 123
+    apply([record(str(n), "A", "2026-01-05") for n in range(3)])
+    # When an admin excludes the company, choosing what happens to the people it takes out of scope
+    response = staff.post(
+        "/admin/mappings/filterrule/add/",
+        {
+            "company_set": company_set.pk,
+            "field": "company",
+            "operator": "in",
+            "values": "123",
+            "description": "not ours",
+            "active": "on",
+            "out_of_scope": choice,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    # Then they keep their access, or are deprovisioned
+    assert DownstreamAction.objects.filter(action="deprovision").count() == deprovisions

@@ -115,6 +115,30 @@ def test_filter_rule_preview_and_save(api, populated, consultant, company_set):
     created = client.post("/api/v1/filter-rules/", rule, format="json")
     assert created.status_code == 201, created.content
     assert Employee.objects.filter(in_scope=False).count() == 2
+    assert not DownstreamAction.objects.filter(action="deprovision").exists()  # default: leave their access
+
+
+def test_a_filter_rule_can_deprovision_the_people_it_takes_out_of_scope(
+    api, populated, consultant, company_set
+):
+    rule = {
+        "company_set": company_set.pk,
+        "field": "employment_type",
+        "operator": "in",
+        "values": ["RPT"],
+        "include": True,
+        "out_of_scope": "deprovision",
+    }
+    created = api(consultant).post("/api/v1/filter-rules/", rule, format="json")
+    assert created.status_code == 201, created.content
+    assert "out_of_scope" not in created.json()  # a choice made when saving, not a property of the rule
+    deprovisions = DownstreamAction.objects.filter(action="deprovision")
+    assert set(deprovisions.values_list("cause_type", "cause_id")) == {
+        ("filter_rule", str(created.json()["id"]))
+    }
+    assert deprovisions.count() == 2
+    wrong = {**rule, "out_of_scope": "remove"}
+    assert api(consultant).post("/api/v1/filter-rules/", wrong, format="json").status_code == 400
 
 
 def test_replay_and_approval_need_the_right_role(

@@ -312,3 +312,25 @@ def test_a_downstream_target_refuses_a_destination_outside_the_policy(customer):
         services.downstream_target_set(
             customer=customer, url="https://169.254.169.254/latest", signing_secret=SECRET
         )
+
+
+@pytest.mark.parametrize("hire_first", [False, True])
+def test_the_readmes_worked_example_a_transfer_across_two_files_in_either_order(
+    customer, company, company_b, hire_first
+):
+    header = "company_id,employee_id,national_id,status_code,status_effective_date\n"
+    hired = services.employee_file_import(
+        customer=customer,
+        data=header + "123,1001,111-22-3333,A,2026-03-01\n",
+        filename="a.csv",
+        today=d("2026-06-12"),
+    )
+    assert hired.accepted == 1
+    files = [header + "123,1001,111-22-3333,XT,2026-06-10\n", header + "456,7777,111-22-3333,A,2026-06-11\n"]
+    for data in reversed(files) if hire_first else files:
+        services.employee_file_import(customer=customer, data=data, filename="f.csv", today=d("2026-06-12"))
+    actions = DownstreamAction.objects.order_by("seq")
+    assert [(a.action, a.effective_date, a.company.external_id) for a in actions] == [
+        ("provision", d("2026-03-01"), "123"),
+        ("transfer", d("2026-06-11"), "456"),
+    ]
