@@ -18,6 +18,19 @@ def test_healthz_is_503_without_a_worker(client, monkeypatch):
 
 
 @pytest.mark.django_db
+def test_the_database_check_reports_a_failing_connection_as_down(monkeypatch):
+    from django.db import OperationalError
+
+    from apps.core import health
+
+    def refused():
+        raise OperationalError("connection refused")
+
+    # the real check, with the connection failing underneath it (its except branch runs)
+    monkeypatch.setattr(health.connection, "cursor", refused)
+    assert health.database_status() == {"status": "down", "error": "OperationalError"}
+
+
 def test_healthz_is_503_when_the_database_is_down(client, monkeypatch):
     from apps.core import health
 
