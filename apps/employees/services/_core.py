@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.companies.models import Company, CompanySet, Customer
-from apps.core.bulk import bulk_update_fast
+from apps.core.bulk import bulk_insert_fast, bulk_update_fast
 from apps.core.errors import ApplicationError
 from apps.mappings.models import FilterRule, StatusCode, StatusMapping
 from apps.mappings.rules import MappingTable, Rule, scope
@@ -715,13 +715,13 @@ def _refresh(
     # Write: new employees in one insert with every field, the others in one UPDATE ... FROM VALUES.
     new_employees = new_employees or []
     if new_employees:
-        Employee.objects.bulk_create(new_employees)
+        bulk_insert_fast(new_employees)
     fresh = {id(e) for e in new_employees}
     known = [e for e in employees if id(e) not in fresh]
     if known:
         bulk_update_fast(known, [*WRITTEN_FIELDS, *DERIVED_FIELDS])
     if new_events:
-        StatusEvent.objects.bulk_create(new_events)  # with their transitions, computed above
+        bulk_insert_fast(new_events)  # with their transitions, computed above
     if changed_events:
         bulk_update_fast(changed_events, ["transition"])
     ctx.persons.update(e.person_id for e in employees)
@@ -792,7 +792,7 @@ def _link_persons(ctx: _Context, employees: list[Employee]) -> None:
         if email:
             pending_by[("email", email)] = match
     if to_create:
-        Person.objects.bulk_create([person for person, _ in to_create])
+        bulk_insert_fast([person for person, _ in to_create])
         for person, members in to_create:
             for employee in members:
                 employee.person_id = person.pk

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from apps.companies.models import Customer
-from apps.core.bulk import bulk_update_fast
+from apps.core.bulk import bulk_insert_fast, bulk_update_fast
 
 from .. import lifecycle
 from ..lifecycle import Access, Decision, StatusType, Want
@@ -282,7 +282,7 @@ def _reconcile_chunk(
         _restore_since(reverted, {a.pk for a in withdrawn})
     if new_actions:
         rows = [action for action, _ in new_actions]
-        DownstreamAction.objects.bulk_create(rows)
+        bulk_insert_fast(rows)
         through = DownstreamAction.events.through
         through.objects.bulk_create(
             [
