@@ -154,7 +154,10 @@ def action_replay(*, action: DownstreamAction, acting_user=None) -> DownstreamAc
         DownstreamAction.State.STAGED,
         DownstreamAction.State.AWAITING_APPROVAL,
         DownstreamAction.State.REJECTED,
+        DownstreamAction.State.SUPERSEDED,
+        DownstreamAction.State.CANCELLED,
     ):
+        # A withdrawn action was moot when withdrawn; the person's current actions say what is due.
         raise ApplicationError(f"A {action.get_state_display().lower()} action cannot be replayed.")
     action.state = DownstreamAction.State.PENDING
     action.attempts = 0

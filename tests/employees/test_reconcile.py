@@ -334,3 +334,14 @@ def test_the_readmes_worked_example_a_transfer_across_two_files_in_either_order(
         ("provision", d("2026-03-01"), "123"),
         ("transfer", d("2026-06-11"), "456"),
     ]
+
+
+def test_a_withdrawn_action_cannot_be_replayed(apply, pushed):
+    from apps.core.errors import ApplicationError
+    from apps.employees import delivery
+
+    apply([record("1001", "A", "2026-01-05")])
+    apply([record("1001", "T", "2026-01-05", change_reason="same day")])  # moot before it was ever sent
+    withdrawn = DownstreamAction.objects.get(state="superseded")
+    with pytest.raises(ApplicationError, match="cannot be replayed"):
+        delivery.action_replay(action=withdrawn)
