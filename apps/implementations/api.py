@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 
 import django_filters
 from django.http import Http404, StreamingHttpResponse
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 from apps.companies.models import Customer
 from apps.companies.selectors import customers_visible_to, scope_to_user
 from apps.core.api import ActionPermission, CustomerScopedMixin
+from apps.core.exports import SafeWriter
 from apps.integrations.models import Connection
 
 from . import selectors, services
@@ -311,7 +311,7 @@ def extract_response(project: ImplementationProject, user) -> StreamingHttpRespo
     """Record the download, then stream the extract from one query (memory flat in the number of rows)."""
     row_count = selectors.extract_employees(project).count()
     services.extract_download_record(project=project, row_count=row_count, acting_user=user)
-    writer = csv.writer(_Echo())
+    writer = SafeWriter(_Echo())
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in selectors.extract_rows(project)),
         content_type="text/csv; charset=utf-8",
