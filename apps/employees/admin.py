@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -451,7 +451,7 @@ class ChangeBatchAdmin(CustomerScopedAdmin):
         ]
 
     def decide_view(self, request, pk):
-        batch = self.get_queryset(request).get(pk=pk)
+        batch = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_change_permission(request, batch):
             messages.error(request, "Only admins approve or reject mass changes.")
             return redirect("admin:employees_changebatch_change", pk)

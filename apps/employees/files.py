@@ -117,7 +117,9 @@ def parse(data: bytes | str) -> ParsedFile:
                     f"or a line break inside a field (lines {first}-{reader.line_num} not applied)"
                 )
             if any(v.strip() for v in values[len(header) :]):
-                raise ValueError(f"the row has {len(values)} values but the header names {len(header)} columns")
+                raise ValueError(
+                    f"the row has {len(values)} values but the header names {len(header)} columns"
+                )
             parsed.rows.append((line, _record(row)))
         except ValueError as exc:
             parsed.errors.append(

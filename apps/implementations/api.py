@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import django_filters
 from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -13,7 +12,7 @@ from rest_framework.response import Response
 
 from apps.companies.models import Customer
 from apps.companies.selectors import customers_visible_to, scope_to_user
-from apps.core.api import ActionPermission, CustomerScopedMixin
+from apps.core.api import ActionPermission, CustomerScopedMixin, StrictInputMixin
 from apps.core.exports import SafeWriter
 from apps.integrations.models import Connection
 
@@ -218,6 +217,7 @@ class ProjectFilter(django_filters.FilterSet):
 
 
 class ImplementationProjectViewSet(
+    StrictInputMixin,
     CustomerScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -231,6 +231,10 @@ class ImplementationProjectViewSet(
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
+    read_only_hints = {
+        "phase": "POST /api/v1/implementations/{id}/advance/ moves a project to its next phase "
+        "(with override_reason, for admins, despite open deliverables)."
+    }
     permission_classes = [ActionPermission]
     action_permissions = {
         "advance": ["implementations.change_implementationproject"],
@@ -250,7 +254,9 @@ class ImplementationProjectViewSet(
 
     @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = ProjectCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer = self.input_serializer(
+            ProjectCreateSerializer, data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         project = services.project_create(acting_user=request.user, **serializer.validated_data)
         return self._out(project, status.HTTP_201_CREATED)
@@ -258,7 +264,9 @@ class ImplementationProjectViewSet(
     @extend_schema(request=ProjectUpdateSerializer, responses={200: ProjectSerializer})
     def partial_update(self, request, *args, **kwargs):
         project = self.get_object()
-        serializer = ProjectUpdateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer = self.input_serializer(
+            ProjectUpdateSerializer, data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         services.project_update(project=project, acting_user=request.user, **serializer.validated_data)
         return self._out(project)
@@ -267,7 +275,7 @@ class ImplementationProjectViewSet(
     @action(detail=True, methods=["post"])
     def advance(self, request, pk=None):
         """Move the project to its next phase; with ``override_reason`` (admins only) despite open lines."""
-        serializer = AdvanceSerializer(data=request.data)
+        serializer = self.input_serializer(AdvanceSerializer, data=request.data)
         serializer.is_valid(raise_exception=True)
         change = services.project_advance(
             project=self.get_object(),
@@ -325,7 +333,11 @@ def _party_names(project: ImplementationProject) -> dict[str, str]:
 
 
 class DeliverableViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+    StrictInputMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """A project's checklist; ``PATCH`` with ``{"done": true}`` ticks a line (``false`` reopens it)."""
 
@@ -356,7 +368,7 @@ class DeliverableViewSet(
     @extend_schema(request=DeliverableUpdateSerializer, responses={200: DeliverableSerializer})
     def partial_update(self, request, *args, **kwargs):
         deliverable = self.get_object()
-        serializer = DeliverableUpdateSerializer(data=request.data)
+        serializer = self.input_serializer(DeliverableUpdateSerializer, data=request.data)
         serializer.is_valid(raise_exception=True)
         deliverable = services.deliverable_update(
             deliverable=deliverable, acting_user=request.user, **serializer.validated_data
