@@ -18,7 +18,7 @@ from apps.integrations.models import Connection
 
 from . import selectors, services
 from .models import ChecklistTemplate, Deliverable, ImplementationProject, IntegrationMethod, PhaseChange
-from .phases import owner_label
+from .phases import OwnerJoin, OwnerRole, owner_label
 
 PHASES_HELP = "discovery, implementation, testing, move_to_production or ongoing_support"
 STATES_HELP = "active, on_hold or closed"
@@ -141,6 +141,11 @@ class DeliverableEvidenceSerializer(serializers.Serializer):
 
 
 class DeliverableSerializer(serializers.ModelSerializer):
+    # Blank when the line has one owner (read-only model fields lose allow_blank, so the schema would not
+    # list "").
+    co_owner_role = serializers.ChoiceField(choices=OwnerRole.choices, allow_blank=True, read_only=True)
+    owner_join = serializers.ChoiceField(choices=OwnerJoin.choices, allow_blank=True, read_only=True)
+
     owner_roles = serializers.ListField(child=serializers.CharField(), read_only=True)
     co_owner_role = serializers.CharField(read_only=True, help_text="A second owner role, or empty.")
     owner = serializers.SerializerMethodField(help_text="The owners by team name as bound on the project.")
@@ -285,14 +290,14 @@ class ImplementationProjectViewSet(
         return Response(PhaseChangeSerializer(change).data)
 
     @extend_schema(responses={200: PhaseChangeSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request, pk=None):
         """The project's phase and state changes, newest first."""
         changes = self.get_object().phase_changes.all()
         return Response(PhaseChangeSerializer(changes, many=True).data)
 
     @extend_schema(request=None, responses={200: DeliverableSerializer(many=True)})
-    @action(detail=True, methods=["post"], url_path="refresh-evidence")
+    @action(detail=True, methods=["post"], url_path="refresh-evidence", pagination_class=None)
     def refresh_evidence(self, request, pk=None):
         """Check the evidence the system holds now and tick the lines it proves."""
         project = self.get_object()

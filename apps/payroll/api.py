@@ -29,7 +29,9 @@ from .models import (
 
 class PayrollBatchSerializer(serializers.ModelSerializer):
     company_external_id = serializers.CharField(source="company.external_id", read_only=True)
-    voids_batch_id = serializers.CharField(source="voids.batch_id", read_only=True, default=None)
+    voids_batch_id = serializers.CharField(
+        source="voids.batch_id", read_only=True, default=None, allow_null=True
+    )
     status_known = serializers.BooleanField(read_only=True)
 
     class Meta:

@@ -108,7 +108,9 @@ class SandboxDeliverySerializer(serializers.ModelSerializer):
 
 class SandboxBatchSerializer(serializers.ModelSerializer):
     company_external_id = serializers.CharField(source="company.external_id", read_only=True)
-    voids_batch_id = serializers.CharField(source="voids.batch_id", read_only=True, default=None)
+    voids_batch_id = serializers.CharField(
+        source="voids.batch_id", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = SandboxBatch
