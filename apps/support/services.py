@@ -842,7 +842,7 @@ def escalation_send(*, ticket: Ticket, acting_user, body: str | None = None) -> 
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.state in (State.RESOLVED, State.CLOSED):
         raise ApplicationError("Re-open the ticket before escalating it.")
-    data = escalation_input_for(ticket)
+    data = escalation_input_for(ticket, extra_texts=(body,) if body else ())
     draft = escalation_draft_build(data)
     if not draft.to:
         raise ApplicationError(
