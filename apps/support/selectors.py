@@ -134,7 +134,7 @@ def _provider_of(ticket: Ticket, connection) -> str:
     return company_set.provider if company_set else Provider.PAYLOCITY
 
 
-_WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
 
 
 def mentioned_employee_names(customer_id: int, texts: Iterable[str]) -> list[str]:
@@ -147,7 +147,7 @@ def mentioned_employee_names(customer_id: int, texts: Iterable[str]) -> list[str
     words: set[str] = set()
     for text in texts:
         # "Hopper's" names Hopper: the possessive is not part of the name.
-        tokens = [re.sub(r"['’]s$", "", t.lower()) for t in _WORD_RE.findall(text or "")]
+        tokens = [re.sub(r"['\u2019]s$", "", t.lower()) for t in _WORD_RE.findall(text or "")]
         words.update(tokens)
         words.update(f"{a} {b}" for a, b in pairwise(tokens))
     if not words:

@@ -96,7 +96,7 @@ def test_max_lengths_match_the_columns_they_guard():
             if name not in ("company_external_id", "employee_id", "status_code")
         },
     }
-    assert MAX_LENGTHS == {name: field.max_length for name, field in columns.items()}
+    assert {name: field.max_length for name, field in columns.items()} == MAX_LENGTHS
     assert StatusCode._meta.get_field("code").max_length == MAX_LENGTHS["status_code"]
 
 
