@@ -159,3 +159,21 @@ def test_an_upload_page_is_not_shown_to_another_customers_user(client, outsider,
     )
     client.force_login(outsider)
     assert client.get(response["Location"]).status_code == 404
+
+
+def test_an_upload_with_an_over_long_name_reports_that_line_and_applies_the_rest(staff, customer, company):
+    # on PostgreSQL this upload was a 500 (DataError) that applied nothing
+    long_name = "N" * 150
+    data = (
+        "company_id,employee_id,first_name,status_code,status_effective_date\n"
+        f"123,1001,Ada,A,2026-01-05\n123,1002,{long_name},A,2026-01-05\n123,1003,Cy,A,2026-01-05\n"
+    ).encode()
+    response = staff.post(
+        "/admin/employees/fileimport/upload/",
+        {"customer": customer.pk, "file": SimpleUploadedFile("long.csv", data, content_type="text/csv")},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "2 of 3 rows applied, 1 rejected" in page
+    assert "first_name is 150 characters long; at most 100 are kept" in page
