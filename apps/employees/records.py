@@ -50,7 +50,7 @@ class EmployeeRecord:
 
 
 # The longest value the database keeps for each text field of a record (Employee, StatusEvent and StatusCode
-# columns; tests/employees/test_records.py holds them equal to the models' max_length). A longer value is
+# columns; tests/employees/test_file_hardening.py holds them equal to the models' max_length). A longer value is
 # refused here, the same on SQLite (which would keep it) and PostgreSQL (which would fail the whole apply).
 MAX_LENGTHS = {
     "company_external_id": 64,
