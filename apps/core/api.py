@@ -91,6 +91,20 @@ class StrictInputMixin:
             raise exceptions.ValidationError(
                 {name: [f"Unknown query parameter. Accepted here: {allowed}."] for name in unknown}
             )
+        if request.method in ("POST", "PUT", "PATCH") and self._takes_no_body():
+            self.check_body_keys(request.data, writable=set())
+
+    def _takes_no_body(self) -> bool:
+        """Whether the current action is documented with ``extend_schema(request=None)``: it reads no body,
+        so any field sent is unknown. (The schema's own declaration, read back: one source of truth.)"""
+        handler = getattr(type(self), getattr(self, "action", None) or "", None)
+        schema_class = (getattr(handler, "kwargs", None) or {}).get("schema")
+        getter = getattr(schema_class, "get_request_serializer", None)
+        closure = getattr(getter, "__closure__", None)
+        if not closure:
+            return False
+        cells = dict(zip(getter.__code__.co_freevars, closure, strict=True))
+        return "request" in cells and cells["request"].cell_contents is None
 
     def allowed_query_params(self) -> set[str]:
         allowed = set(COMMON_QUERY_PARAMS) | set(self.extra_query_params)

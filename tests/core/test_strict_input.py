@@ -70,6 +70,15 @@ def test_an_unknown_field_on_a_custom_action_is_a_400(api, admin_user, customer)
     assert list(response.json()["extra"]["fields"]) == ["colur"]
 
 
+def test_a_field_sent_to_an_action_that_takes_no_body_is_a_400(api, admin_user, customer):
+    connection = ConnectionFactory(customer=customer)
+    response = api(admin_user).post(
+        f"/api/v1/connections/{connection.pk}/test/", {"base_url": "x"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "Accepted here: none" in response.json()["extra"]["fields"]["base_url"][0]
+
+
 def test_a_misspelt_query_filter_is_a_400_naming_it(api, admin_user):
     response = api(admin_user).get("/api/v1/employees/", {"statustype": "active"})
     assert response.status_code == 400
