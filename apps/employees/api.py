@@ -138,7 +138,11 @@ class StatusEventFilter(django_filters.FilterSet):
 
 
 class StatusEventViewSet(
-    CustomerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    StrictInputMixin,
+    CustomerScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Status events of every employee the user may see, newest recorded first (read-only)."""
 
