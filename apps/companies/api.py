@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from rest_framework import mixins, serializers, viewsets
 
-from apps.core.api import CustomerScopedMixin
+from apps.core.api import CustomerScopedMixin, StrictInputMixin
 
 from . import services
 from .models import Company, CompanySet, Customer
@@ -52,6 +52,7 @@ class CompanySerializer(serializers.ModelSerializer):
 
 
 class CustomerViewSet(
+    StrictInputMixin,
     CustomerScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -76,6 +77,7 @@ class CustomerViewSet(
 
 
 class CompanySetViewSet(
+    StrictInputMixin,
     CustomerScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -99,6 +101,7 @@ class CompanyFilter(django_filters.FilterSet):
 
 
 class CompanyViewSet(
+    StrictInputMixin,
     CustomerScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

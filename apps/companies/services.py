@@ -11,8 +11,10 @@ from .models import Company, CompanySet, Customer
 
 
 @transaction.atomic
-def customer_create(*, name: str, slug: str = "", notes: str = "", acting_user=None) -> Customer:
-    customer = Customer(name=name, slug=slug or slugify(name)[:80], notes=notes)
+def customer_create(
+    *, name: str, slug: str = "", notes: str = "", active: bool = True, acting_user=None
+) -> Customer:
+    customer = Customer(name=name, slug=slug or slugify(name)[:80], notes=notes, active=active)
     customer.full_clean()
     customer.save()
     return customer

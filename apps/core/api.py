@@ -49,6 +49,137 @@ class ActionPermission(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and request.user.has_perms(needed))
 
 
+NUL_MESSAGE = "Contains a NUL character (\\u0000), which cannot be stored."
+
+
+def has_nul(value) -> bool:
+    """Whether a parsed JSON value holds a NUL character anywhere (PostgreSQL stores none, in text or JSON)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
+
+
+# Query parameters every API view understands: pagination and DRF's format suffix.
+COMMON_QUERY_PARAMS = frozenset({"page", "page_size", "format"})
+
+
+class StrictInputMixin:
+    """Refuse what the API would otherwise ignore: unknown query parameters and unknown body fields (400).
+
+    The base of every API view (tests/core/test_strict_input.py checks that each routed view has it).
+    Query parameters: the view's filters, pagination, ``format``, ``search`` / ``ordering`` where the view
+    has them, and ``extra_query_params``. Body fields: the input serializer's writable fields; a read-only
+    field is refused as read-only, with ``read_only_hints[field]`` saying what to do instead. Views build
+    input serializers with ``get_serializer(data=...)`` or ``input_serializer(cls, data=...)``, which check.
+    """
+
+    extra_query_params: tuple[str, ...] = ()
+    read_only_hints: dict[str, str] = {}
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        with_nul = sorted(k for k, v in request.query_params.lists() if has_nul(k) or has_nul(v))
+        if with_nul:
+            raise exceptions.ValidationError({name: [NUL_MESSAGE] for name in with_nul})
+        unknown = sorted(set(request.query_params) - self.allowed_query_params())
+        if unknown:
+            allowed = ", ".join(sorted(self.allowed_query_params()))
+            raise exceptions.ValidationError(
+                {name: [f"Unknown query parameter. Accepted here: {allowed}."] for name in unknown}
+            )
+        if request.method in ("POST", "PUT", "PATCH") and self._takes_no_body():
+            self.check_body_keys(request.data, writable=set())
+
+    def _takes_no_body(self) -> bool:
+        """Whether the current action is documented with ``extend_schema(request=None)``: it reads no body,
+        so any field sent is unknown. (The schema's own declaration, read back: one source of truth.)"""
+        handler = getattr(type(self), getattr(self, "action", None) or "", None)
+        schema_class = (getattr(handler, "kwargs", None) or {}).get("schema")
+        getter = getattr(schema_class, "get_request_serializer", None)
+        closure = getattr(getter, "__closure__", None)
+        if not closure:
+            return False
+        cells = dict(zip(getter.__code__.co_freevars, closure, strict=True))
+        return "request" in cells and cells["request"].cell_contents is None
+
+    def allowed_query_params(self) -> set[str]:
+        allowed = set(COMMON_QUERY_PARAMS) | set(self.extra_query_params)
+        if getattr(self, "search_fields", None):
+            allowed.add("search")
+        if getattr(self, "ordering_fields", None):
+            allowed.add("ordering")
+        filterset_class = self._filterset_class()
+        if filterset_class is not None:
+            for name, declared in filterset_class.base_filters.items():
+                widget = getattr(declared.field_class, "widget", None)
+                suffixes = getattr(widget, "suffixes", None)
+                if suffixes:
+                    allowed.update(f"{name}_{suffix}" for suffix in suffixes)
+                else:
+                    allowed.add(name)
+        return allowed
+
+    def _filterset_class(self):
+        if getattr(self, "filterset_class", None) is not None:
+            return self.filterset_class
+        if not getattr(self, "filterset_fields", None):
+            return None
+        from django_filters.rest_framework import DjangoFilterBackend
+
+        return DjangoFilterBackend().get_filterset_class(self, self.queryset)
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if "data" in kwargs:
+            self.check_body_fields(serializer)
+        return serializer
+
+    def input_serializer(self, serializer_class, *, data, **kwargs):
+        """Build ``serializer_class(data=data, ...)`` for a request body, refusing fields it does not take."""
+        serializer = serializer_class(data=data, **kwargs)
+        self.check_body_fields(serializer)
+        return serializer
+
+    def check_body_fields(self, serializer) -> None:
+        fields = getattr(serializer, "fields", None)
+        if fields is None:  # a list serializer: its child's fields are checked per item by DRF
+            return
+        self.check_body_keys(
+            serializer.initial_data,
+            writable={name for name, f in fields.items() if not f.read_only},
+            read_only={name for name, f in fields.items() if f.read_only},
+        )
+
+    def check_body_keys(self, data, *, writable, read_only=frozenset()) -> None:
+        """Raise a 400 naming each body key that is not in ``writable``."""
+        if not hasattr(data, "keys"):
+            return  # not an object: the serializer itself answers "expected a dictionary"
+        errors = {}
+        for key in data:
+            try:
+                nul = has_nul(key) or has_nul(data[key])
+            except RecursionError:
+                errors[key] = ["Nested too deeply."]
+                continue
+            if nul:
+                errors[key] = [NUL_MESSAGE]
+                continue
+            if key in writable:
+                continue
+            if key in read_only or key in self.read_only_hints:
+                hint = self.read_only_hints.get(key, "")
+                errors[key] = [f"{key} is read-only.{' ' + hint if hint else ''}"]
+            else:
+                accepted = ", ".join(sorted(writable)) or "none"
+                errors[key] = [f"Unknown field. Accepted here: {accepted}."]
+        if errors:
+            raise exceptions.ValidationError(errors)
+
+
 class CustomerScopedMixin:
     """Limit a viewset's queryset to customers the user may see; ``customer_path`` leads to the Customer."""
 

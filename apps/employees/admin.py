@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.shortcuts import redirect
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -451,7 +452,7 @@ class ChangeBatchAdmin(CustomerScopedAdmin):
         ]
 
     def decide_view(self, request, pk):
-        batch = self.get_queryset(request).get(pk=pk)
+        batch = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_change_permission(request, batch):
             messages.error(request, "Only admins approve or reject mass changes.")
             return redirect("admin:employees_changebatch_change", pk)
@@ -550,6 +551,11 @@ class FileImportAdmin(CustomerScopedAdmin):
     def get_urls(self):
         return [
             path("upload/", self.admin_site.admin_view(self.upload_view), name="employees_fileimport_upload"),
+            path(
+                "upload/<str:upload_id>/",
+                self.admin_site.admin_view(self.upload_status_view),
+                name="employees_fileimport_upload_status",
+            ),
             *super().get_urls(),
         ]
 
@@ -558,26 +564,38 @@ class FileImportAdmin(CustomerScopedAdmin):
             messages.error(request, "You may not upload employee files.")
             return redirect("admin:employees_fileimport_changelist")
         form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
-        result = None
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            result = services.employee_file_import(
+            # Stored and applied by a worker: a large file takes longer than a web request may.
+            upload_id = services.employee_file_upload_enqueue(
                 customer=form.cleaned_data["customer"],
                 data=upload.read(),
                 filename=upload.name,
                 acting_user=request.user,
             )
-            if result.refused:
-                messages.error(request, f"File refused: {result.refused}")
-            else:
-                messages.success(
-                    request, f"{result.accepted} of {result.rows} rows applied, {result.rejected} rejected."
-                )
+            return redirect("admin:employees_fileimport_upload_status", upload_id)
         context = {
             **self.admin_site.each_context(request),
             "title": "Upload an employee file",
             "opts": self.model._meta,
             "form": form,
-            "result": result,
         }
         return TemplateResponse(request, "admin/employees/upload.html", context)
+
+    def upload_status_view(self, request, upload_id):
+        """The upload's progress (queued, being applied) and then its result, line by line."""
+        state = services.employee_file_upload_state(upload_id)
+        if state is None or not customers_visible_to(request.user).filter(pk=state["customer_id"]).exists():
+            raise Http404("No such upload (or its page has expired: see File imports).")
+        result = None
+        if state.get("file_import_id"):
+            result = FileImport.objects.filter(pk=state["file_import_id"]).first()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Employee file {state['filename']}",
+            "opts": self.model._meta,
+            "state": state,
+            "result": result,
+            "refresh": state["state"] in ("queued", "running"),
+        }
+        return TemplateResponse(request, "admin/employees/upload_status.html", context)

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.companies.selectors import company_sets_for, customers_visible_to, scope_to_user
-from apps.core.api import ActionPermission, CustomerScopedMixin
+from apps.core.api import ActionPermission, CustomerScopedMixin, StrictInputMixin
 from apps.core.errors import ApplicationError
 
 from . import delivery, selectors, services
@@ -138,7 +138,11 @@ class StatusEventFilter(django_filters.FilterSet):
 
 
 class StatusEventViewSet(
-    CustomerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    StrictInputMixin,
+    CustomerScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Status events of every employee the user may see, newest recorded first (read-only)."""
 
@@ -166,7 +170,11 @@ class EmployeeFilter(django_filters.FilterSet):
 
 
 class EmployeeViewSet(
-    CustomerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    StrictInputMixin,
+    CustomerScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     queryset = Employee.objects.select_related("company").order_by("company__external_id", "employee_id")
     serializer_class = EmployeeSerializer
@@ -285,7 +293,11 @@ class PersonFilter(django_filters.FilterSet):
 
 
 class PersonViewSet(
-    CustomerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    StrictInputMixin,
+    CustomerScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     queryset = selectors.persons_with_state().order_by("display_name", "pk")
     serializer_class = PersonSerializer
@@ -432,7 +444,11 @@ class DownstreamActionFilter(django_filters.FilterSet):
 
 
 class DownstreamActionViewSet(
-    CustomerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    StrictInputMixin,
+    CustomerScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     queryset = selectors.downstream_actions_explained().order_by("-created_at", "-pk")
     serializer_class = DownstreamActionSerializer
@@ -452,7 +468,7 @@ class DownstreamActionViewSet(
         return Response(DownstreamActionSerializer(replayed).data)
 
     def _decide(self, request, approve: bool):
-        data = BatchDecisionSerializer(data=request.data)
+        data = self.input_serializer(BatchDecisionSerializer, data=request.data)
         data.is_valid(raise_exception=True)
         batch = (
             scope_to_user(ChangeBatch.objects.all(), request.user)
@@ -480,7 +496,11 @@ class DownstreamActionViewSet(
 
 
 class ChangeBatchViewSet(
-    CustomerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    StrictInputMixin,
+    CustomerScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     queryset = ChangeBatch.objects.prefetch_related("actions__person").order_by("-created_at")
     serializer_class = ChangeBatchSerializer
@@ -531,6 +551,7 @@ class DownstreamTargetSerializer(serializers.ModelSerializer):
 
 
 class DownstreamTargetViewSet(
+    StrictInputMixin,
     CustomerScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -12,6 +12,8 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from apps.core.exports import SafeDictWriter, csv_cell_restore
+
 from .records import EmployeeRecord
 
 COLUMNS = (
@@ -46,41 +48,88 @@ class ParsedFile:
     total: int = 0
 
 
+# Dates outside these years are typos (``20240101`` read as a year, ``9999-12-31`` as "never"), refused by line.
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+# The csv module's own per-field limit: a longer field is reported on its line instead of failing the file.
+FIELD_LIMIT = csv.field_size_limit()
+
+
 def _date(value: str, column: str) -> dt.date | None:
     value = (value or "").strip()
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError as exc:
         raise ValueError(f"{column} {value!r} is not a date (YYYY-MM-DD)") from exc
+    if len(value) != 10 or not MIN_DATE <= day <= MAX_DATE:
+        raise ValueError(
+            f"{column} {value!r} is not a date between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()} "
+            "(YYYY-MM-DD)"
+        )
+    return day
 
 
 def parse(data: bytes | str) -> ParsedFile:
-    """Parse a whole file; raise FileRefused for a file-level problem."""
+    """Parse a whole file; raise FileRefused for a file-level problem.
+
+    Every data line is accounted for: a row is either parsed or reported with its line number, including a
+    field over the csv limit (131,072 characters) and a quote left open, which would otherwise swallow the
+    lines after it into one field.
+    """
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise FileRefused(f"The file is not UTF-8 text (byte {exc.start}).") from exc
-    reader = csv.DictReader(io.StringIO(data, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader = csv.reader(io.StringIO(data, newline=""))
+    try:
+        header = [h.strip() for h in next(reader, [])]
+    except csv.Error as exc:
+        raise FileRefused(f"The header row (line 1) is not CSV: {exc}.") from exc
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise FileRefused(f"Required columns missing: {', '.join(missing)}.")
-    reader.fieldnames = header
     parsed = ParsedFile()
-    for row in reader:
-        line = reader.line_num
-        parsed.total += 1
-        row = {k: (v or "").strip() for k, v in row.items() if k}
+    while True:
+        first = reader.line_num + 1
         try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            parsed.total += 1
+            reason = str(exc)
+            if "field larger than field limit" in reason:
+                reason = f"a field is longer than {FIELD_LIMIT:,} characters"
+            parsed.errors.append({"line": reader.line_num, "employee_id": "", "reason": reason})
+            continue
+        if not values:
+            continue  # a blank line, as csv.DictReader skips it
+        parsed.total += 1
+        line = first
+        row = {k: _restore(v).strip() for k, v in zip(header, values, strict=False) if k}
+        try:
+            if reader.line_num > first and any("\n" in v or "\r" in v for v in values):
+                raise ValueError(
+                    f"a quoted field runs from line {first} to line {reader.line_num}: an unbalanced quote "
+                    f"or a line break inside a field (lines {first}-{reader.line_num} not applied)"
+                )
+            if any(v.strip() for v in values[len(header) :]):
+                raise ValueError(
+                    f"the row has {len(values)} values but the header names {len(header)} columns"
+                )
             parsed.rows.append((line, _record(row)))
         except ValueError as exc:
             parsed.errors.append(
                 {"line": line, "employee_id": row.get("employee_id", ""), "reason": str(exc)}
             )
     return parsed
+
+
+def _restore(value: str | None) -> str:
+    return csv_cell_restore(value or "")
 
 
 def _record(row: dict[str, str]) -> EmployeeRecord:
@@ -111,7 +160,7 @@ def write(rows: Iterable[dict], *, columns: Iterable[str] = COLUMNS) -> Iterable
     """Yield CSV lines (header first) in the standard format, for extracts and exports."""
     columns = list(columns)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer = SafeDictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     yield buffer.getvalue()
     for row in rows:

@@ -49,6 +49,39 @@ class EmployeeRecord:
     extra: dict = field(default_factory=dict, compare=False, hash=False)  # provider fields worth showing
 
 
+# The longest value the database keeps for each text field of a record (Employee, StatusEvent and StatusCode
+# columns; tests/employees/test_file_hardening.py holds them equal to the models' max_length). A longer value is
+# refused here, the same on SQLite (which would keep it) and PostgreSQL (which would fail the whole apply).
+MAX_LENGTHS = {
+    "company_external_id": 64,
+    "employee_id": 64,
+    "status_code": 20,
+    "first_name": 100,
+    "last_name": 100,
+    "work_email": 254,
+    "employment_type": 40,
+    "benefit_class": 60,
+    "pay_group": 60,
+}
+_TEXT_FIELDS = (*MAX_LENGTHS, "national_id", "change_reason", "provider_status_type")
+
+
+def record_problems(record: EmployeeRecord) -> str | None:
+    """Say why the database could not keep ``record`` as it is (a NUL character, a value too long), or None.
+
+    PostgreSQL refuses both in text columns and would fail every record applied with it; SQLite would keep
+    them. Checked before anything is written, so the record is rejected alone, with the field named.
+    """
+    for name in _TEXT_FIELDS:
+        value = getattr(record, name) or ""
+        if "\x00" in value:
+            return f"{name} contains a NUL character"
+        limit = MAX_LENGTHS.get(name)
+        if limit is not None and len(value) > limit:
+            return f"{name} is {len(value)} characters long; at most {limit} are kept"
+    return None
+
+
 @dataclass(slots=True)
 class RecordRejection:
     """A record the write path refused, with why (it is recorded, never applied half-way)."""

@@ -55,3 +55,8 @@ def drain_outbox() -> int:
 def enqueue_drain() -> None:
     """Ask a worker to drain the outbox now (the minute schedule is the safety net if this is lost)."""
     async_task("apps.employees.tasks.drain_outbox", task_name="drain-outbox", group="outbox")
+
+
+def employee_file_upload_apply(upload_id: str) -> int | None:
+    """Apply an employee file uploaded in the admin (stored by the web request)."""
+    return services.employee_file_upload_apply(upload_id=upload_id)

@@ -405,8 +405,9 @@ class ImplementationProjectAdmin(CustomerScopedAdmin):
         return queryset.order_by(*self.get_ordering(request))
 
     def get_ordering(self, request):
-        # The list reads by phase: Discovery first, then by customer and name.
-        return ["phase_rank", "customer__name", "name"]
+        # The list reads by phase: Discovery first, then by customer and name. An expression, not the
+        # annotation's name: other admins order their project choices with this too (Party's add page).
+        return [PHASE_RANK.asc(), "customer__name", "name"]
 
     def get_fields(self, request, obj=None):
         if obj is None:

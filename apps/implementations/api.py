@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 import django_filters
 from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -14,12 +12,13 @@ from rest_framework.response import Response
 
 from apps.companies.models import Customer
 from apps.companies.selectors import customers_visible_to, scope_to_user
-from apps.core.api import ActionPermission, CustomerScopedMixin
+from apps.core.api import ActionPermission, CustomerScopedMixin, StrictInputMixin
+from apps.core.exports import SafeWriter
 from apps.integrations.models import Connection
 
 from . import selectors, services
 from .models import ChecklistTemplate, Deliverable, ImplementationProject, IntegrationMethod, PhaseChange
-from .phases import owner_label
+from .phases import OwnerJoin, OwnerRole, owner_label
 
 PHASES_HELP = "discovery, implementation, testing, move_to_production or ongoing_support"
 STATES_HELP = "active, on_hold or closed"
@@ -142,6 +141,11 @@ class DeliverableEvidenceSerializer(serializers.Serializer):
 
 
 class DeliverableSerializer(serializers.ModelSerializer):
+    # Blank when the line has one owner (read-only model fields lose allow_blank, so the schema would not
+    # list "").
+    co_owner_role = serializers.ChoiceField(choices=OwnerRole.choices, allow_blank=True, read_only=True)
+    owner_join = serializers.ChoiceField(choices=OwnerJoin.choices, allow_blank=True, read_only=True)
+
     owner_roles = serializers.ListField(child=serializers.CharField(), read_only=True)
     co_owner_role = serializers.CharField(read_only=True, help_text="A second owner role, or empty.")
     owner = serializers.SerializerMethodField(help_text="The owners by team name as bound on the project.")
@@ -218,6 +222,7 @@ class ProjectFilter(django_filters.FilterSet):
 
 
 class ImplementationProjectViewSet(
+    StrictInputMixin,
     CustomerScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -231,6 +236,10 @@ class ImplementationProjectViewSet(
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
+    read_only_hints = {
+        "phase": "POST /api/v1/implementations/{id}/advance/ moves a project to its next phase "
+        "(with override_reason, for admins, despite open deliverables)."
+    }
     permission_classes = [ActionPermission]
     action_permissions = {
         "advance": ["implementations.change_implementationproject"],
@@ -250,7 +259,9 @@ class ImplementationProjectViewSet(
 
     @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = ProjectCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer = self.input_serializer(
+            ProjectCreateSerializer, data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         project = services.project_create(acting_user=request.user, **serializer.validated_data)
         return self._out(project, status.HTTP_201_CREATED)
@@ -258,7 +269,9 @@ class ImplementationProjectViewSet(
     @extend_schema(request=ProjectUpdateSerializer, responses={200: ProjectSerializer})
     def partial_update(self, request, *args, **kwargs):
         project = self.get_object()
-        serializer = ProjectUpdateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer = self.input_serializer(
+            ProjectUpdateSerializer, data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         services.project_update(project=project, acting_user=request.user, **serializer.validated_data)
         return self._out(project)
@@ -267,7 +280,7 @@ class ImplementationProjectViewSet(
     @action(detail=True, methods=["post"])
     def advance(self, request, pk=None):
         """Move the project to its next phase; with ``override_reason`` (admins only) despite open lines."""
-        serializer = AdvanceSerializer(data=request.data)
+        serializer = self.input_serializer(AdvanceSerializer, data=request.data)
         serializer.is_valid(raise_exception=True)
         change = services.project_advance(
             project=self.get_object(),
@@ -277,14 +290,14 @@ class ImplementationProjectViewSet(
         return Response(PhaseChangeSerializer(change).data)
 
     @extend_schema(responses={200: PhaseChangeSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request, pk=None):
         """The project's phase and state changes, newest first."""
         changes = self.get_object().phase_changes.all()
         return Response(PhaseChangeSerializer(changes, many=True).data)
 
     @extend_schema(request=None, responses={200: DeliverableSerializer(many=True)})
-    @action(detail=True, methods=["post"], url_path="refresh-evidence")
+    @action(detail=True, methods=["post"], url_path="refresh-evidence", pagination_class=None)
     def refresh_evidence(self, request, pk=None):
         """Check the evidence the system holds now and tick the lines it proves."""
         project = self.get_object()
@@ -311,7 +324,7 @@ def extract_response(project: ImplementationProject, user) -> StreamingHttpRespo
     """Record the download, then stream the extract from one query (memory flat in the number of rows)."""
     row_count = selectors.extract_employees(project).count()
     services.extract_download_record(project=project, row_count=row_count, acting_user=user)
-    writer = csv.writer(_Echo())
+    writer = SafeWriter(_Echo())
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in selectors.extract_rows(project)),
         content_type="text/csv; charset=utf-8",
@@ -325,7 +338,11 @@ def _party_names(project: ImplementationProject) -> dict[str, str]:
 
 
 class DeliverableViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+    StrictInputMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """A project's checklist; ``PATCH`` with ``{"done": true}`` ticks a line (``false`` reopens it)."""
 
@@ -356,7 +373,7 @@ class DeliverableViewSet(
     @extend_schema(request=DeliverableUpdateSerializer, responses={200: DeliverableSerializer})
     def partial_update(self, request, *args, **kwargs):
         deliverable = self.get_object()
-        serializer = DeliverableUpdateSerializer(data=request.data)
+        serializer = self.input_serializer(DeliverableUpdateSerializer, data=request.data)
         serializer.is_valid(raise_exception=True)
         deliverable = services.deliverable_update(
             deliverable=deliverable, acting_user=request.user, **serializer.validated_data

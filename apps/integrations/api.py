@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from apps.companies.models import Company
 from apps.companies.selectors import companies_for, customers_visible_to
-from apps.core.api import ActionPermission, CustomerScopedMixin
+from apps.core.api import ActionPermission, CustomerScopedMixin, StrictInputMixin
 
 from . import services
 from .models import SECRET_FIELDS, ApiCall, Connection, SyncRun, WebhookEvent
@@ -190,6 +190,7 @@ CONNECTION_TEST = inline_serializer(
 
 
 class ConnectionViewSet(
+    StrictInputMixin,
     CustomerScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -258,7 +259,9 @@ class ConnectionViewSet(
         from .tasks import enqueue_sync_run
 
         connection = self.get_object()
-        data = SyncRequestSerializer(data=request.data, context={"connection": connection})
+        data = self.input_serializer(
+            SyncRequestSerializer, data=request.data, context={"connection": connection}
+        )
         data.is_valid(raise_exception=True)
         run = services.sync_run_request(
             connection=connection,
@@ -273,7 +276,11 @@ class ConnectionViewSet(
 
 
 class SyncRunViewSet(
-    CustomerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    StrictInputMixin,
+    CustomerScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     queryset = SyncRun.objects.select_related("connection")
     serializer_class = SyncRunSerializer
@@ -306,7 +313,11 @@ class WebhookEventSerializer(serializers.ModelSerializer):
 
 
 class WebhookEventViewSet(
-    CustomerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    StrictInputMixin,
+    CustomerScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     queryset = WebhookEvent.objects.select_related("connection")
     serializer_class = WebhookEventSerializer
@@ -342,7 +353,11 @@ class ApiCallSerializer(serializers.ModelSerializer):
 
 
 class ApiCallViewSet(
-    CustomerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    StrictInputMixin,
+    CustomerScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     queryset = ApiCall.objects.all()
     serializer_class = ApiCallSerializer

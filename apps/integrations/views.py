@@ -8,7 +8,6 @@ Order matters: the size cap and the connection's check come before anything is s
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 import ipaddress
 import json
@@ -109,7 +108,7 @@ def check_basic(connection: Connection, header: str) -> None:
         raise Rejected(401, "missing Basic credentials")
     try:
         username, _, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # not base64 (binascii.Error), not UTF-8, or a non-ASCII byte in the header
         raise Rejected(401, "malformed Basic credentials") from exc
     if not connection.webhook_username or not connection.webhook_password:
         raise Rejected(401, "no webhook credentials configured")

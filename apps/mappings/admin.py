@@ -266,3 +266,9 @@ class FilterRuleAdmin(ScopedToCompanySets):
 
     def delete_model(self, request, obj):
         services.filter_rule_delete(rule=obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        # The admin's "Delete selected" lands here: each rule goes through the service, which re-scopes the
+        # set's employees (a plain queryset delete left them out of scope with the deleted rule as reason).
+        for rule in queryset.select_related("company_set__customer"):
+            services.filter_rule_delete(rule=rule, acting_user=request.user)

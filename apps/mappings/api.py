@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from apps.companies.models import Company, CompanySet
 from apps.companies.selectors import companies_for, company_sets_for
-from apps.core.api import ActionPermission
+from apps.core.api import ActionPermission, StrictInputMixin
 from apps.employees import services
 
 from .models import FilterRule, StatusCode, StatusMapping
@@ -53,7 +53,11 @@ class StatusCodeSerializer(serializers.ModelSerializer):
 
 
 class StatusCodeViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    StrictInputMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """The six standard codes and every custom code (declared, or seen in a feed and waiting for a mapping)."""
 
@@ -111,7 +115,11 @@ class MappingPreviewSerializer(serializers.Serializer):
 
 
 class StatusMappingViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    StrictInputMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Map a custom code to a type; saving releases the code's held events (see ``preview`` first)."""
 
@@ -173,6 +181,7 @@ class FilterRuleSerializer(serializers.ModelSerializer):
             "out_of_scope",
         ]
         read_only_fields = ["id"]
+        extra_kwargs = {"values": {"required": True}}
 
     def validate_company_set(self, company_set):
         if not company_sets_for(self.context["request"].user).filter(pk=company_set.pk).exists():
@@ -185,7 +194,7 @@ class FilterRuleSerializer(serializers.ModelSerializer):
         return [str(v) for v in values]
 
 
-class FilterRuleViewSet(viewsets.ModelViewSet):
+class FilterRuleViewSet(StrictInputMixin, viewsets.ModelViewSet):
     """Scope rules per company set; saving re-evaluates the set's records (the safeguard applies)."""
 
     queryset = FilterRule.objects.order_by("company_set", "field", "pk")

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.companies.selectors import customers_visible_to
-from apps.core.api import ActionPermission
+from apps.core.api import ActionPermission, StrictInputMixin
 
 from . import selectors, services
 from .models import (
@@ -29,7 +29,9 @@ from .models import (
 
 class PayrollBatchSerializer(serializers.ModelSerializer):
     company_external_id = serializers.CharField(source="company.external_id", read_only=True)
-    voids_batch_id = serializers.CharField(source="voids.batch_id", read_only=True, default=None)
+    voids_batch_id = serializers.CharField(
+        source="voids.batch_id", read_only=True, default=None, allow_null=True
+    )
     status_known = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -93,7 +95,9 @@ class PayrollBatchFilter(django_filters.FilterSet):
         ]
 
 
-class PayrollBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PayrollBatchViewSet(
+    StrictInputMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     queryset = PayrollBatch.objects.none()
     serializer_class = PayrollBatchSerializer
     filterset_class = PayrollBatchFilter
@@ -143,7 +147,9 @@ class PayGroupSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PayGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PayGroupViewSet(
+    StrictInputMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     queryset = PayGroup.objects.none()
     serializer_class = PayGroupSerializer
     filterset_fields = ["batch", "pay_group_id", "active"]
@@ -174,7 +180,9 @@ class BillingVoucherSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BillingVoucherViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class BillingVoucherViewSet(
+    StrictInputMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     queryset = BillingVoucher.objects.none()
     serializer_class = BillingVoucherSerializer
     filterset_fields = ["batch", "employee_number", "bill_code", "pay_group_code", "active"]
@@ -216,7 +224,9 @@ class EmployeeCountFilter(django_filters.FilterSet):
         fields = ["batch", "company_external_id"]
 
 
-class EmployeeCountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EmployeeCountViewSet(
+    StrictInputMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     queryset = EmployeeCount.objects.none()
     serializer_class = EmployeeCountSerializer
     filterset_class = EmployeeCountFilter
@@ -252,7 +262,9 @@ class ImportQueueRecordSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ImportQueueRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ImportQueueRecordViewSet(
+    StrictInputMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     queryset = ImportQueueRecord.objects.none()
     serializer_class = ImportQueueRecordSerializer
     filterset_fields = ["batch", "connection", "client_number", "batch_number", "source", "event", "state"]
@@ -308,7 +320,7 @@ class NotificationRuleSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class NotificationRuleViewSet(viewsets.ModelViewSet):
+class NotificationRuleViewSet(StrictInputMixin, viewsets.ModelViewSet):
     queryset = NotificationRule.objects.none()
     serializer_class = NotificationRuleSerializer
     filterset_fields = ["customer", "active"]
@@ -353,13 +365,16 @@ class NotificationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class NotificationViewSet(
+    StrictInputMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """The signed-in user's in-app notifications of batch status changes."""
 
     queryset = Notification.objects.none()
     serializer_class = NotificationSerializer
     permission_classes = [ActionPermission]
     action_permissions = {"read": ["payroll.view_notification"]}
+    extra_query_params = ("unread",)
 
     def get_queryset(self):
         unread = self.request.query_params.get("unread") in ("1", "true", "yes")
@@ -375,6 +390,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @action(detail=False, methods=["post"])
     def read(self, request):
         """Mark notifications read: the given ``ids``, or every unread one."""
+        self.check_body_keys(request.data, writable={"ids"})
         ids = request.data.get("ids") if isinstance(request.data, dict) else None
         if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)):
             raise serializers.ValidationError({"ids": "A list of notification IDs."})

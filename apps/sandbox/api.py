@@ -12,7 +12,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.core.api import ActionPermission
+from apps.core.api import ActionPermission, StrictInputMixin
 
 from . import selectors, services
 from .models import (
@@ -108,7 +108,9 @@ class SandboxDeliverySerializer(serializers.ModelSerializer):
 
 class SandboxBatchSerializer(serializers.ModelSerializer):
     company_external_id = serializers.CharField(source="company.external_id", read_only=True)
-    voids_batch_id = serializers.CharField(source="voids.batch_id", read_only=True, default=None)
+    voids_batch_id = serializers.CharField(
+        source="voids.batch_id", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = SandboxBatch
@@ -231,7 +233,8 @@ class SandboxVoidInput(serializers.Serializer):
 
 
 def _parse(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
+    view = request.parser_context["view"]
+    serializer = view.input_serializer(serializer_class, data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 
@@ -245,7 +248,9 @@ CHANGE_BATCH = ["sandbox.change_sandboxbatch"]
 CHANGE_DELIVERY = ["sandbox.change_sandboxwebhookdelivery"]
 
 
-class CompanyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CompanyViewSet(
+    StrictInputMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Emulated provider companies; fault mode, rate limit and webhook check controls."""
 
     serializer_class = SandboxCompanySerializer
@@ -307,7 +312,9 @@ class SandboxEmployeeFilter(filters.FilterSet):
         fields = ["company", "employee_id", "status_code", "status_type"]
 
 
-class EmployeeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EmployeeViewSet(
+    StrictInputMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Sandbox employees and the controls that change them (each sends the provider's webhook)."""
 
     serializer_class = SandboxEmployeeSerializer
@@ -374,7 +381,9 @@ class SandboxDeliveryFilter(filters.FilterSet):
         fields = ["company", "employee", "batch", "state", "event_type"]
 
 
-class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DeliveryViewSet(
+    StrictInputMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Every webhook the sandbox sent, with what came back."""
 
     serializer_class = SandboxDeliverySerializer
@@ -392,7 +401,11 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 
 class BatchViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    StrictInputMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """PrismHR payroll batches of the sandbox and the controls that move them (each emits a PrismHR event)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import filters, mixins, serializers, status, viewsets
@@ -13,10 +14,10 @@ from rest_framework.response import Response
 
 from apps.companies.models import Company, Customer
 from apps.companies.selectors import companies_for, customers_visible_to
-from apps.core.api import ActionPermission, CustomerScopedMixin, ScopedFilterBackend
+from apps.core.api import ActionPermission, CustomerScopedMixin, ScopedFilterBackend, StrictInputMixin
 from apps.core.errors import ApplicationError
 from apps.employees.models import Employee
-from apps.integrations.models import Connection
+from apps.integrations.models import ApiCall, Connection
 from apps.users.models import User
 
 from . import selectors, services
@@ -135,6 +136,19 @@ class TicketWriteSerializer(serializers.Serializer):
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(), required=False, allow_null=True
     )
+    troubleshooting = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="On create: what was tried so far, as plain text (the ticket's first log note).",
+    )
+    api_calls = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=ApiCall.objects.select_related("connection"),
+        required=False,
+        write_only=True,
+        help_text="On create: IDs of API calls of this customer, kept as evidence.",
+    )
 
     def validate_customer(self, customer):
         if not customers_visible_to(self.context["request"].user).filter(pk=customer.pk).exists():
@@ -147,6 +161,17 @@ class TicketWriteSerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError(f"Unknown companies: {unknown}.")
         return companies
+
+    def validate(self, attrs):
+        customer = attrs.get("customer")
+        calls = attrs.get("api_calls") or []
+        foreign = [c.pk for c in calls if customer is None or services.record_customer_id(c) != customer.pk]
+        if foreign:
+            # The same words as for an ID that does not exist: another customer's calls are not confirmed.
+            raise serializers.ValidationError(
+                {"api_calls": [f'Invalid pk "{pk}" - object does not exist.' for pk in foreign]}
+            )
+        return attrs
 
 
 class StateSerializer(serializers.Serializer):
@@ -185,7 +210,12 @@ class SendSerializer(serializers.Serializer):
 
 DraftSerializer = inline_serializer(
     "EscalationDraft",
-    {"to": serializers.EmailField(), "subject": serializers.CharField(), "body": serializers.CharField()},
+    {
+        # Empty while the provider's support address is not set up (Settings in the admin).
+        "to": serializers.EmailField(allow_blank=True),
+        "subject": serializers.CharField(),
+        "body": serializers.CharField(),
+    },
 )
 
 
@@ -206,6 +236,7 @@ class TicketFilter(django_filters.FilterSet):
 
 
 class TicketViewSet(
+    StrictInputMixin,
     CustomerScopedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -255,7 +286,9 @@ class TicketViewSet(
 
     @extend_schema(request=TicketWriteSerializer, responses={201: TicketSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = TicketWriteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer = self.input_serializer(
+            TicketWriteSerializer, data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         ticket = services.ticket_create(acting_user=request.user, **serializer.validated_data)
         return self._read(ticket, status.HTTP_201_CREATED)
@@ -263,11 +296,22 @@ class TicketViewSet(
     @extend_schema(request=TicketWriteSerializer, responses=TicketSerializer)
     def update(self, request, *args, **kwargs):
         ticket = self.get_object()
-        serializer = TicketWriteSerializer(
-            data=request.data, partial=True, context=self.get_serializer_context()
+        serializer = self.input_serializer(
+            TicketWriteSerializer, data=request.data, partial=True, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        create_only = sorted({"troubleshooting", "api_calls"} & set(data))
+        if create_only:
+            raise serializers.ValidationError(
+                {
+                    name: [
+                        f"{name} is taken on create only: add log notes with POST .../log/ and evidence "
+                        "with POST .../evidence/."
+                    ]
+                    for name in create_only
+                }
+            )
         if "customer" in data and data.pop("customer") != ticket.customer:
             raise ApplicationError("A ticket's customer cannot change.", extra={"field": "customer"})
         if "assignee" in data:
@@ -286,7 +330,7 @@ class TicketViewSet(
     @extend_schema(request=SendSerializer, responses={201: EscalationOutSerializer})
     @action(detail=True, methods=["post"], url_path="escalation/send")
     def escalation_send(self, request, pk=None):
-        serializer = SendSerializer(data=request.data)
+        serializer = self.input_serializer(SendSerializer, data=request.data)
         serializer.is_valid(raise_exception=True)
         escalation = services.escalation_send(
             ticket=self.get_object(), acting_user=request.user, body=serializer.validated_data.get("body")
@@ -296,7 +340,7 @@ class TicketViewSet(
     @extend_schema(request=StateSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def state(self, request, pk=None):
-        serializer = StateSerializer(data=request.data)
+        serializer = self.input_serializer(StateSerializer, data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket = services.ticket_state_set(
             ticket=self.get_object(), acting_user=request.user, **serializer.validated_data
@@ -306,7 +350,7 @@ class TicketViewSet(
     @extend_schema(request=AssignSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
-        serializer = AssignSerializer(data=request.data)
+        serializer = self.input_serializer(AssignSerializer, data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket = self.get_object()
         assignee_id = serializer.validated_data["assignee"]
@@ -321,19 +365,19 @@ class TicketViewSet(
         ticket = services.ticket_assign(ticket=ticket, assignee=assignee, acting_user=request.user)
         return self._read(ticket)
 
-    @extend_schema(request=LogAddSerializer, responses=TicketSerializer)
+    @extend_schema(request=LogAddSerializer, responses={201: TicketSerializer})
     @action(detail=True, methods=["post"])
     def log(self, request, pk=None):
-        serializer = LogAddSerializer(data=request.data)
+        serializer = self.input_serializer(LogAddSerializer, data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket = self.get_object()
         services.ticket_log_add(ticket=ticket, acting_user=request.user, **serializer.validated_data)
         return self._read(ticket, status.HTTP_201_CREATED)
 
-    @extend_schema(request=EvidenceAddSerializer, responses=TicketSerializer)
+    @extend_schema(request=EvidenceAddSerializer, responses={201: TicketSerializer})
     @action(detail=True, methods=["post"])
     def evidence(self, request, pk=None):
-        serializer = EvidenceAddSerializer(data=request.data)
+        serializer = self.input_serializer(EvidenceAddSerializer, data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket = self.get_object()
         app_label, _, model = serializer.validated_data["type"].lower().partition(".")
@@ -343,7 +387,12 @@ class TicketViewSet(
                 f"{serializer.validated_data['type']} cannot be attached as evidence.",
                 extra={"field": "type"},
             )
-        item = content_type.model_class()._default_manager.filter(pk=serializer.validated_data["id"]).first()
+        model = content_type.model_class()
+        try:
+            pk = model._meta.pk.to_python(serializer.validated_data["id"])
+        except DjangoValidationError:
+            pk = None
+        item = model._default_manager.filter(pk=pk).first() if pk is not None else None
         if item is None or services.record_customer_id(item) != ticket.customer_id:
             raise ApplicationError("No such record of this ticket's customer.", extra={"field": "id"})
         services.ticket_evidence_attach(
@@ -354,7 +403,7 @@ class TicketViewSet(
     @extend_schema(request=ChecklistTickSerializer, responses=TicketSerializer)
     @action(detail=True, methods=["post"], url_path=r"checklist/(?P<item_id>\d+)")
     def checklist(self, request, pk=None, item_id=None):
-        serializer = ChecklistTickSerializer(data=request.data)
+        serializer = self.input_serializer(ChecklistTickSerializer, data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket = self.get_object()
         item = get_object_or_404(ticket.checklist_items, pk=item_id)
@@ -365,21 +414,23 @@ class TicketViewSet(
 
     @extend_schema(
         request=DiagnoseSerializer,
-        responses=inline_serializer(
-            "Diagnosis",
-            {
-                "id": serializers.IntegerField(),
-                "ok": serializers.BooleanField(),
-                "error": serializers.CharField(),
-                "result": serializers.JSONField(),
-            },
-        ),
+        responses={
+            201: inline_serializer(
+                "Diagnosis",
+                {
+                    "id": serializers.IntegerField(),
+                    "ok": serializers.BooleanField(),
+                    "error": serializers.CharField(),
+                    "result": serializers.JSONField(),
+                },
+            )
+        },
         description="Check this employee now: GET it from the provider and compare; attached as evidence.",
     )
     @action(detail=True, methods=["post"])
     def diagnose(self, request, pk=None):
         ticket = self.get_object()
-        serializer = DiagnoseSerializer(data=request.data)
+        serializer = self.input_serializer(DiagnoseSerializer, data=request.data)
         serializer.is_valid(raise_exception=True)
         # Absent and another customer's employee get the same answer.
         employee = (
@@ -406,6 +457,7 @@ class KnowledgeArticleSerializer(serializers.ModelSerializer):
 
 
 class KnowledgeArticleViewSet(
+    StrictInputMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from apps.companies.models import Provider
@@ -130,13 +134,57 @@ def _provider_of(ticket: Ticket, connection) -> str:
     return company_set.provider if company_set else Provider.PAYLOCITY
 
 
-def known_pii_for(ticket: Ticket, evidence: list[tuple[TicketEvidence, Any]] | None = None) -> KnownPii:
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
+
+
+def mentioned_employee_names(customer_id: int, texts: Iterable[str]) -> list[str]:
+    """Return the names of the customer's employees whose first and last names both appear in ``texts``.
+
+    Why: an agent may name an employee in free text without linking them to the ticket; the hub's own data
+    says that name is personal data. One query: the texts' words (and pairs of words, for two-word names)
+    are matched case-insensitively against first and last names of the customer's employees.
+    """
+    words: set[str] = set()
+    for text in texts:
+        # "Hopper's" names Hopper: the possessive is not part of the name.
+        tokens = [re.sub(r"['\u2019]s$", "", t.lower()) for t in _WORD_RE.findall(text or "")]
+        words.update(tokens)
+        words.update(f"{a} {b}" for a, b in pairwise(tokens))
+    if not words:
+        return []
+    from apps.employees.models import Employee
+
+    rows = (
+        Employee.objects.filter(company__company_set__customer_id=customer_id)
+        .annotate(first_lower=Lower("first_name"), last_lower=Lower("last_name"))
+        .filter(first_lower__in=words, last_lower__in=words)
+        .values_list("first_name", "last_name")
+        .distinct()
+    )
+    return sorted({f"{first} {last}" for first, last in rows})
+
+
+def _ticket_texts(ticket: Ticket) -> list[str]:
+    texts = [ticket.title, ticket.expected_result, ticket.actual_result]
+    texts.extend(ticket.log_entries.values_list("text", flat=True))
+    return texts
+
+
+def known_pii_for(
+    ticket: Ticket,
+    evidence: list[tuple[TicketEvidence, Any]] | None = None,
+    *,
+    extra_texts: Sequence[str] = (),
+) -> KnownPii:
     """Collect the personal values linked to a ticket: its employees, their persons, the reporter.
 
-    Also the customer's and companies' names (company-sensitive) and personal values found in diagnostics
-    results attached as evidence (the provider's record may hold phones, addresses, pay).
+    Also the names of any other employee of the customer that the ticket's texts (or ``extra_texts``, an
+    edited escalation body) mention, the customer's and companies' names (company-sensitive) and personal
+    values found in diagnostics results attached as evidence (the provider's record may hold phones,
+    addresses, pay).
     """
     names: list[str] = [ticket.reporter_name] if ticket.reporter_name else []
+    names.extend(mentioned_employee_names(ticket.customer_id, [*_ticket_texts(ticket), *extra_texts]))
     emails: list[str] = [ticket.reporter_email] if ticket.reporter_email else []
     phrases: list[str] = [ticket.customer.name]
     for employee in ticket.employees.select_related("person"):
@@ -181,8 +229,13 @@ def _pii_values(data: Any, key: str = "") -> list[str]:
     return out
 
 
-def escalation_input_for(ticket: Ticket, *, today: dt.date | None = None) -> EscalationInput:
-    """Gather, from the ticket and its evidence, everything the Level 2 draft is made from."""
+def escalation_input_for(
+    ticket: Ticket, *, today: dt.date | None = None, extra_texts: Sequence[str] = ()
+) -> EscalationInput:
+    """Gather, from the ticket and its evidence, everything the Level 2 draft is made from.
+
+    ``extra_texts`` (an edited body) are searched for employees' names too.
+    """
     from .services import support_settings_load
 
     settings_row = support_settings_load()
@@ -250,7 +303,7 @@ def escalation_input_for(ticket: Ticket, *, today: dt.date | None = None) -> Esc
         ],
         api_calls=api_calls,
         events=events,
-        known_pii=known_pii_for(ticket, evidence),
+        known_pii=known_pii_for(ticket, evidence, extra_texts=extra_texts),
         today=today or timezone.localdate(),
     )
 

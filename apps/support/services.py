@@ -190,9 +190,15 @@ def ticket_create(
     expected_result: str = "",
     actual_result: str = "",
     assignee=None,
+    troubleshooting: str = "",
+    api_calls: Iterable[Any] = (),
     acting_user=None,
 ) -> Ticket:
-    """Open a ticket an agent reports, copy its category's checklist and log who opened it."""
+    """Open a ticket an agent reports, copy its category's checklist and log who opened it.
+
+    ``troubleshooting`` (what was tried, plain text) becomes the first note; ``api_calls`` of the customer
+    are attached as evidence.
+    """
     companies = _check_companies(customer, companies)
     employees = _check_employees(customer, employees)
     _check_connection(customer, connection)
@@ -217,6 +223,12 @@ def ticket_create(
     ticket.employees.set(employees)
     _checklist_copy(ticket)
     _log(ticket, TicketLogEntry.Kind.OPENED, "Ticket opened.", author=acting_user)
+    if troubleshooting.strip():
+        _log(ticket, TicketLogEntry.Kind.NOTE, troubleshooting.strip(), author=acting_user)
+    for call in api_calls:
+        if record_customer_id(call) != customer.pk:
+            raise ApplicationError("That API call belongs to another customer.", extra={"field": "api_calls"})
+        _attach(ticket, call, acting_user=acting_user)
     return ticket
 
 
@@ -830,7 +842,7 @@ def escalation_send(*, ticket: Ticket, acting_user, body: str | None = None) -> 
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.state in (State.RESOLVED, State.CLOSED):
         raise ApplicationError("Re-open the ticket before escalating it.")
-    data = escalation_input_for(ticket)
+    data = escalation_input_for(ticket, extra_texts=(body,) if body else ())
     draft = escalation_draft_build(data)
     if not draft.to:
         raise ApplicationError(

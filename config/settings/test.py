@@ -16,6 +16,7 @@ STORAGES = {
 }
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 SANDBOX_ENABLED = True
+MEDIA_ROOT = str(BASE_DIR / ".test-output" / "media")  # noqa: F405
 
 # A file-backed SQLite test database, so that live-server tests and worker subprocesses see the same data.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405

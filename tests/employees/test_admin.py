@@ -79,6 +79,7 @@ def test_upload_reports_bad_lines(staff, customer, company):
     response = staff.post(
         "/admin/employees/fileimport/upload/",
         {"customer": customer.pk, "file": SimpleUploadedFile("feed.csv", data, content_type="text/csv")},
+        follow=True,
     )
     page = response.content.decode()
     assert "1 of 2 rows applied" in page and "employee_id is required" in page
@@ -109,3 +110,70 @@ def test_the_filter_rule_form_asks_what_happens_to_people_leaving_scope(
     assert response.status_code == 302, response.content.decode()[:2000]
     # Then they keep their access, or are deprovisioned
     assert DownstreamAction.objects.filter(action="deprovision").count() == deprovisions
+
+
+def test_an_upload_is_stored_and_applied_by_the_worker_with_a_progress_page(
+    staff, customer, company, monkeypatch, settings, tmp_path
+):
+    from django.core.files.storage import default_storage
+
+    from apps.employees import tasks
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    queued = []
+    monkeypatch.setattr(
+        "apps.employees.services.file_import.async_task",
+        lambda *args, **kwargs: queued.append(args),
+        raising=False,
+    )
+    # given an upload that a worker has not picked up yet
+    data = b"company_id,employee_id,status_code,status_effective_date\n123,1001,A,2026-01-05\n123,1002,A,2099-01-05\n"
+    response = staff.post(
+        "/admin/employees/fileimport/upload/",
+        {"customer": customer.pk, "file": SimpleUploadedFile("big.csv", data, content_type="text/csv")},
+    )
+    # then the request only stored it and queued the task: the progress page says it waits, and refreshes
+    assert response.status_code == 302
+    assert queued and queued[0][0] == "apps.employees.tasks.employee_file_upload_apply"
+    upload_id = queued[0][1]
+    assert response["Location"].endswith(f"/upload/{upload_id}/")
+    assert not FileImport.objects.exists()
+    assert default_storage.exists(f"employee-uploads/{upload_id}.csv")
+    waiting = staff.get(response["Location"]).content.decode()
+    assert "Waiting for a worker to apply the 2 data line(s)" in waiting and 'http-equiv="refresh"' in waiting
+    # when the worker runs the task (twice: a redelivery changes nothing)
+    file_import_id = tasks.employee_file_upload_apply(upload_id)
+    assert tasks.employee_file_upload_apply(upload_id) is None
+    # then the file is applied once, removed, and the page shows the result
+    assert FileImport.objects.get().pk == file_import_id
+    assert not default_storage.exists(f"employee-uploads/{upload_id}.csv")
+    done = staff.get(response["Location"]).content.decode()
+    assert "2 of 2 rows applied, 0 rejected" in done and 'http-equiv="refresh"' not in done
+
+
+def test_an_upload_page_is_not_shown_to_another_customers_user(client, outsider, staff, customer, company):
+    data = b"company_id,employee_id,status_code,status_effective_date\n123,1001,A,2026-01-05\n"
+    response = staff.post(
+        "/admin/employees/fileimport/upload/",
+        {"customer": customer.pk, "file": SimpleUploadedFile("feed.csv", data, content_type="text/csv")},
+    )
+    client.force_login(outsider)
+    assert client.get(response["Location"]).status_code == 404
+
+
+def test_an_upload_with_an_over_long_name_reports_that_line_and_applies_the_rest(staff, customer, company):
+    # on PostgreSQL this upload was a 500 (DataError) that applied nothing
+    long_name = "N" * 150
+    data = (
+        "company_id,employee_id,first_name,status_code,status_effective_date\n"
+        f"123,1001,Ada,A,2026-01-05\n123,1002,{long_name},A,2026-01-05\n123,1003,Cy,A,2026-01-05\n"
+    ).encode()
+    response = staff.post(
+        "/admin/employees/fileimport/upload/",
+        {"customer": customer.pk, "file": SimpleUploadedFile("long.csv", data, content_type="text/csv")},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "2 of 3 rows applied, 1 rejected" in page
+    assert "first_name is 150 characters long; at most 100 are kept" in page

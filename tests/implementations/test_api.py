@@ -409,3 +409,14 @@ def test_project_creation_is_in_history(api, consultant, customer):
     )
     project = ImplementationProject.objects.get(pk=response.json()["id"])
     assert project.phase_changes.get().actor == "consultant"
+
+
+def test_extract_neutralises_cells_a_spreadsheet_would_run_as_formulas(api, consultant, project, employees):
+    # given an employee whose names came from the provider as formulas
+    Employee.objects.filter(employee_id="1001").update(first_name="=cmd|' /C calc'!A0", last_name="@SUM(A1)")
+    Employee.objects.filter(employee_id="1002").update(first_name="+1", last_name="\tTab")
+    # when the extract is downloaded
+    rows = {r[1]: r for r in _csv(api(consultant).get(f"{BASE}{project.pk}/extract/"))[1:]}
+    # then each such cell starts with an apostrophe, read as text by spreadsheets
+    assert rows["1001"][2:4] == ["'=cmd|' /C calc'!A0", "'@SUM(A1)"]
+    assert rows["1002"][2:4] == ["'+1", "'\tTab"]

@@ -59,3 +59,14 @@ def test_the_command_writes_the_file_and_refuses_an_unknown_company(seeded, tmp_
     assert len(list(tmp_path.glob("AFF100_employees_*.csv"))) == 1
     with pytest.raises(CommandError):
         call_command("sandbox_file_drop", "NOPE", str(tmp_path))
+
+
+def test_the_file_drop_neutralises_formula_cells(seeded, tmp_path):
+    company = SandboxCompany.objects.get(external_id="AFF100")
+    company.employees.filter(employee_id="E1001").update(first_name="-2+3", last_name="=HYPERLINK(1)")
+
+    path = services.company_file_drop(company=company, directory=tmp_path, today=dt.date(2026, 3, 2))
+
+    with path.open(encoding="utf-8") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["employee_id"] == "E1001")
+    assert (row["first_name"], row["last_name"]) == ("'-2+3", "'=HYPERLINK(1)")

@@ -264,3 +264,47 @@ def test_knowledge_list_query_count_is_flat(api, consultant, django_assert_max_n
     with django_assert_max_num_queries(6):
         body = client.get("/api/v1/knowledge-articles/").json()
     assert body["count"] == KnowledgeArticle.objects.count()
+
+
+def test_an_employee_named_in_the_text_but_not_linked_is_redacted_from_the_draft(
+    api, support_agent, ticket, company
+):
+    # given two employees of the customer, neither linked to the ticket, one named in the ticket's texts,
+    # and another customer's employee with the same name pattern
+    EmployeeFactory(company=company, first_name="Grace", last_name="Hopper")
+    EmployeeFactory(company=company, first_name="Mary Ann", last_name="Evans")
+    ticket.actual_result = "Grace Hopper was terminated but still shows as active; HOPPER, GRACE too."
+    ticket.save()
+    services.ticket_log_add(ticket=ticket, text="Checked with Mary Ann Evans' manager.")
+    # when the Level 2 draft is built
+    draft = api(support_agent).post(f"/api/v1/tickets/{ticket.pk}/escalation/").json()
+    # then no form of their names leaves, and the rest of the text does
+    for word in ("Grace", "Hopper", "HOPPER", "Mary Ann", "Evans"):
+        assert word not in draft["body"]
+    assert "was terminated but still shows as active" in draft["body"]
+
+
+def test_an_edited_body_naming_an_unlinked_employee_is_refused(api, support_agent, ticket, company):
+    EmployeeFactory(company=company, first_name="Grace", last_name="Hopper")
+    client = api(support_agent)
+    draft = client.post(f"/api/v1/tickets/{ticket.pk}/escalation/").json()
+    response = client.post(
+        f"/api/v1/tickets/{ticket.pk}/escalation/send/",
+        {"body": draft["body"] + "\nSee Grace Hopper's record."},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert {f["kind"] for f in response.json()["extra"]["findings"]} == {"name"}
+    assert mail.outbox == []
+
+
+def test_another_customers_employee_names_do_not_count(customer, other_customer):
+    from apps.support.selectors import mentioned_employee_names
+    from tests.companies.factories import CompanyFactory, CompanySetFactory
+
+    mine = CompanyFactory(company_set=CompanySetFactory(customer=customer))
+    theirs = CompanyFactory(company_set=CompanySetFactory(customer=other_customer))
+    EmployeeFactory(company=mine, first_name="Grace", last_name="Hopper")
+    EmployeeFactory(company=theirs, first_name="Alan", last_name="Turing")
+    text = "grace hopper and Alan Turing; Grace alone"
+    assert mentioned_employee_names(customer.pk, [text]) == ["Grace Hopper"]

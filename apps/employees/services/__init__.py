@@ -20,7 +20,12 @@ from ._core import (
     employees_mark_seen,
     policy_for,
 )
-from .file_import import employee_file_import
+from .file_import import (
+    employee_file_import,
+    employee_file_upload_apply,
+    employee_file_upload_enqueue,
+    employee_file_upload_state,
+)
 from .mappings import (
     MappingOutcome,
     filter_rule_delete,
@@ -50,6 +55,9 @@ __all__ = [
     "customer_persons_recheck",
     "downstream_target_set",
     "employee_file_import",
+    "employee_file_upload_apply",
+    "employee_file_upload_enqueue",
+    "employee_file_upload_state",
     "employee_records_apply",
     "employee_review_clear",
     "employees_mark_seen",

@@ -30,7 +30,7 @@ from ..models import (
     Person,
     StatusEvent,
 )
-from ..records import ApplyResult, EmployeeRecord, RecordRejection, Source
+from ..records import ApplyResult, EmployeeRecord, RecordRejection, Source, record_problems
 from .reconcile import Cause, persons_reconcile
 
 logger = logging.getLogger(__name__)
@@ -342,7 +342,7 @@ def _validate(index: int, record: EmployeeRecord, company: Company) -> str | Non
         return "status_effective_date is required"
     if record.company_external_id and record.company_external_id != company.external_id:
         return f"company {record.company_external_id} is not {company.external_id}"
-    return None
+    return record_problems(record)
 
 
 def _cause_ref(sync_run, webhook_event, cause_type, cause_id) -> tuple[str | None, str | None]:

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
+from django_q.tasks import async_task
 
 from apps.companies.models import Company, Customer
 
@@ -110,3 +111,89 @@ def employee_file_import(
         file_import.errors = sorted(errors, key=lambda e: e["line"])
         file_import.save(update_fields=["rows", "accepted", "rejected", "errors", "updated_at"])
     return file_import
+
+
+# --- admin uploads, applied by the worker -------------------------------------------------------------------
+
+UPLOAD_FOLDER = "employee-uploads"
+UPLOAD_STATE_TTL = (
+    7 * 24 * 3600
+)  # a result page stays readable for a week (the FileImport row stays for good)
+
+
+def _upload_state_key(upload_id: str) -> str:
+    return f"employees:upload:{upload_id}"
+
+
+def _upload_state_set(upload_id: str, **state) -> dict:
+    from django.core.cache import caches
+
+    cache = caches["shared"]  # shared by the web processes and the workers
+    merged = {**(cache.get(_upload_state_key(upload_id)) or {}), **state}
+    cache.set(_upload_state_key(upload_id), merged, UPLOAD_STATE_TTL)
+    return merged
+
+
+def employee_file_upload_state(upload_id: str) -> dict | None:
+    """What became of an upload: ``state`` (queued, running, done, failed), its rows, its FileImport id."""
+    from django.core.cache import caches
+
+    return caches["shared"].get(_upload_state_key(upload_id))
+
+
+def employee_file_upload_enqueue(*, customer: Customer, data: bytes, filename: str, acting_user=None) -> str:
+    """Store an uploaded employee file and ask a worker to apply it; return the upload's id.
+
+    Why: a large file (100,000 rows) takes longer than a web request may (the gunicorn timeout answered 500
+    and nothing was imported). The file goes to the default storage (shared by web and workers), the
+    worker applies it through ``employee_file_import`` and removes it; the upload's state is kept in the
+    shared cache for the progress page.
+    """
+    import uuid
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    upload_id = uuid.uuid4().hex
+    path = default_storage.save(f"{UPLOAD_FOLDER}/{upload_id}.csv", ContentFile(data))
+    _upload_state_set(
+        upload_id,
+        state="queued",
+        filename=filename[:255],
+        customer_id=customer.pk,
+        user_id=getattr(acting_user, "pk", None),
+        lines=data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - 1,
+        path=path,
+    )
+    # Not on commit: nothing above is in a transaction (the file and the state are stored already).
+    async_task("apps.employees.tasks.employee_file_upload_apply", upload_id, group="uploads")
+    return upload_id
+
+
+def employee_file_upload_apply(*, upload_id: str) -> int | None:
+    """Apply a stored upload (the worker's half); return its FileImport id. Safe to run twice: a second run
+    finds the file gone (or the state done) and does nothing."""
+    from django.contrib.auth import get_user_model
+    from django.core.files.storage import default_storage
+
+    state = employee_file_upload_state(upload_id)
+    if state is None or state.get("state") == "done" or not default_storage.exists(state["path"]):
+        return None
+    customer = Customer.objects.filter(pk=state["customer_id"]).first()
+    if customer is None:
+        _upload_state_set(upload_id, state="failed", error="The customer no longer exists.")
+        return None
+    user = get_user_model().objects.filter(pk=state.get("user_id")).first()
+    _upload_state_set(upload_id, state="running")
+    try:
+        with default_storage.open(state["path"], "rb") as handle:
+            data = handle.read()
+        file_import = employee_file_import(
+            customer=customer, data=data, filename=state["filename"], acting_user=user
+        )
+    except Exception as exc:
+        _upload_state_set(upload_id, state="failed", error=f"{type(exc).__name__}: the file was not applied.")
+        raise
+    default_storage.delete(state["path"])
+    _upload_state_set(upload_id, state="done", file_import_id=file_import.pk)
+    return file_import.pk

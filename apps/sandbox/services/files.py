@@ -6,11 +6,12 @@ folder (the one the SFTP server serves, in a demo or a test), exactly as the pro
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
 from django.utils import timezone
+
+from apps.core.exports import SafeWriter
 
 from .. import wire
 from ..models import SandboxCompany
@@ -30,7 +31,7 @@ def company_file_drop(
     partial = final.with_suffix(".csv.part")
     employees = company.employees.select_related("company").order_by("employee_id")
     with partial.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = SafeWriter(handle)
         writer.writerow(wire.STANDARD_FILE_COLUMNS)
         for employee in employees.iterator(chunk_size=2000):
             writer.writerow(wire.standard_file_row(employee))
