@@ -16,6 +16,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("admin/", include("apps.dashboard.admin_urls")),  # the dashboard replaces the admin index
+    path("admin/", include("apps.audit.urls")),  # the per-customer Activity page
     path("admin/", admin.site.urls),
     path("hub/", include("apps.dashboard.urls")),
     path("api/v1/", include("config.api_urls")),
