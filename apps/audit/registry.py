@@ -39,6 +39,7 @@ class Tracked:
     customer: Callable[[object], int | None]
     excluded: tuple[str, ...] = ()  # operational noise and personal data (secrets are found automatically)
     m2m: tuple[str, ...] = ()
+    describe: Callable[[object], str] = str  # the event's object_repr: never personal data
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -91,6 +92,7 @@ def covered() -> list[Tracked]:
             lambda o: None,
             excluded=("password", "last_login", "first_name", "last_name", "email", "phone", "date_joined"),
             m2m=("groups", "customers"),
+            describe=lambda o: o.get_username(),
         ),
         Tracked(ChecklistTemplate, lambda o: None),
         Tracked(ChecklistTemplateItem, lambda o: None),
@@ -100,6 +102,7 @@ def covered() -> list[Tracked]:
             Ticket,
             lambda o: o.customer_id,
             excluded=tuple(f.name for f in Ticket._meta.fields if f.name not in ticket_tracked),
+            describe=lambda o: f"Ticket #{o.pk}",
         ),
     ]
 
@@ -244,7 +247,7 @@ def _write_event(sender, instance, history_instance, **kwargs):
         customer_id=customer_id,
         object_type=instance._meta.label_lower,
         object_id=str(instance.pk),
-        object_repr=str(instance)[:200],
+        object_repr=spec.describe(instance)[:200],
         action=action[history_instance.history_type],
         changes=getattr(instance, "_audit_changes", {}),
         history_id=history_instance.pk,
