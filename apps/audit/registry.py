@@ -14,6 +14,7 @@ django-simple-history (``app="audit"``: the historical tables live in this app) 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,8 +25,11 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 from apps.core.fields import EncryptedTextField
+from apps.core.logs import log_event
 
 from . import context
+
+logger = logging.getLogger(__name__)
 
 # Never part of a diff: they change on every save.
 NOT_DIFFED = {"created_at", "updated_at"}
@@ -252,6 +256,32 @@ def _write_event(sender, instance, history_instance, **kwargs):
         changes=getattr(instance, "_audit_changes", {}),
         history_id=history_instance.pk,
     )
+    _log_decision(instance, history_instance, customer_id)
+
+
+# Safeguard decisions are significant events for the structured log (who decided: a user id, no name).
+_DECISION_STATES = {
+    "awaiting_approval": "batch.held",
+    "approved": "batch.approved",
+    "rejected": "batch.rejected",
+}
+
+
+def _log_decision(instance, history_instance, customer_id) -> None:
+    change = getattr(instance, "_audit_changes", {}).get("state")
+    if instance._meta.label_lower != "employees.changebatch" or not isinstance(change, list):
+        return
+    event = _DECISION_STATES.get(change[1])
+    if event:
+        log_event(
+            logger,
+            event,
+            batch_id=instance.pk,
+            customer_id=customer_id,
+            removals=getattr(instance, "removals", None),
+            decided_by_id=history_instance.history_user_id,
+            channel=history_instance.history_channel,
+        )
 
 
 def register_all(base) -> None:

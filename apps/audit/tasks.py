@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from apps.core.logs import log_event
 from apps.integrations.schedules import ScheduleSpec, register
 
 from . import services
-from .logs import log_event
 
 logger = logging.getLogger(__name__)
 

@@ -276,7 +276,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "apps.audit.logs.JsonFormatter"},
+        "json": {"()": "apps.core.logs.JsonFormatter"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": _env_or_exit(env.str, "LOG_LEVEL", default="INFO")},
