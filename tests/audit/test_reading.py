@@ -177,3 +177,15 @@ def test_admin_history_of_an_object_shows_the_diff(client, admin_user, company_s
     assert 'id="audit-history"' in html
     assert "XYZ" in html
     assert "system: unknown" in html
+
+
+@pytest.mark.parametrize("changes_made", [3, 30])
+def test_activity_page_query_count_does_not_grow_with_the_trail(
+    client, admin_user, company_set, changes_made, django_assert_max_num_queries
+):
+    for n in range(changes_made):
+        status_mapping_set(company_set=company_set, code=f"Q{n}", status_type="leave")
+    client.force_login(admin_user)
+    with django_assert_max_num_queries(12):
+        page = client.get(f"/admin/customers/{company_set.customer_id}/activity/")
+    assert page.content.decode().count("mappings.statusmapping #") == changes_made
