@@ -166,8 +166,8 @@ def _diff(spec: Tracked, instance, history_type: str, before: dict | None, m2m_b
         if history_type == "+" or before is None:
             if new not in (None, "", [], {}):
                 changes[attname] = [None, new]
-        else:
-            old = _plain(before.get(attname))
+        elif attname in before:  # a save with update_fields snapshots (and may change) only those
+            old = _plain(before[attname])
             if old != new:
                 changes[attname] = [old, new]
     if history_type == "+":
@@ -179,7 +179,7 @@ def _diff(spec: Tracked, instance, history_type: str, before: dict | None, m2m_b
         if history_type == "+":
             if getattr(instance, name):
                 changes[name] = "changed"
-        elif before is not None and before.get(name) != getattr(instance, name):
+        elif before is not None and name in before and before[name] != getattr(instance, name):
             changes[name] = "changed"
     return changes
 
