@@ -279,7 +279,7 @@ def _log_decision(instance, history_instance, customer_id) -> None:
             batch_id=instance.pk,
             customer_id=customer_id,
             removals=getattr(instance, "removals", None),
-            decided_by_id=history_instance.history_user_id,
+            decided_by_id=getattr(instance, "decided_by_id", None) or history_instance.history_user_id,
             channel=history_instance.history_channel,
         )
 

@@ -112,18 +112,25 @@ def test_delivered_and_dead_actions_are_logged_without_personal_data(
     assert "jane@example.com" not in dump
 
 
-def test_an_approval_is_logged_with_the_deciders_id(capture, customer, admin_user):
+def test_a_safeguard_decision_is_logged_with_the_deciders_id(capture, customer, admin_user):
     from apps.audit.context import audit_context
+    from apps.employees.services import change_batch_decide
 
     batch = ChangeBatch.objects.create(customer=customer, cause="test", state="awaiting_approval", removals=9)
+    assert capture.events("batch.held")
     with audit_context(channel="admin", user=admin_user):
-        batch.state = "approved"
-        batch.save()
-    (line,) = capture.events("batch.approved")
-    assert (line["batch_id"], line["customer_id"], line["decided_by_id"], line["removals"]) == (
+        change_batch_decide(batch=batch, approve=False, acting_user=admin_user, reason="too many at once")
+    (line,) = capture.events("batch.rejected")
+    assert (
+        line["batch_id"],
+        line["customer_id"],
+        line["decided_by_id"],
+        line["removals"],
+        line["channel"],
+    ) == (
         batch.pk,
         customer.pk,
         admin_user.pk,
         9,
+        "admin",
     )
-    assert capture.events("batch.held")
