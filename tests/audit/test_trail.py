@@ -127,6 +127,26 @@ def test_a_save_that_changes_nothing_writes_no_event(company_set):
     rule.save(update_fields=["updated_at"])
     assert AuditEvent.objects.count() == before
     assert rule.history.count() == 1
+    # and the instance is not left muted: its next real change is recorded
+    rule.description = "now described"
+    rule.save()
+    assert AuditEvent.objects.count() == before + 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "channel", "actor"),
+    [
+        (["manage.py", "qcluster"], "worker", "system: worker"),
+        (["manage.py", "sync", "acme-paylocity"], "command", "system: sync"),
+        (["gunicorn", "config.wsgi"], "command", "system: unknown"),
+    ],
+)
+def test_the_process_names_its_default_channel_and_actor(argv, channel, actor):
+    try:
+        ctx = context.install_process_default(argv)
+    finally:
+        context.install_process_default(["pytest"])
+    assert (ctx.channel, ctx.actor) == (channel, actor)
 
 
 def test_connection_secrets_never_reach_the_history_table(customer):
