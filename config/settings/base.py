@@ -145,7 +145,7 @@ LOGIN_URL = "admin:login"
 # address, that pair is locked out for AXES_COOLOFF_HOURS. Axes sees only sign-ins that go through
 # ``authenticate()`` with a request (the admin login form); API tokens and sessions are not affected.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "apps.audit.backends.LockoutBackend",  # django-axes: lockouts for sign-ins with a request
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_ENABLED = _env_or_exit(env.bool, "AXES_ENABLED", default=True)

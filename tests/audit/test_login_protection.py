@@ -54,3 +54,9 @@ def test_api_tokens_are_not_affected_by_a_lockout(consultant):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert api.get("/api/v1/customers/").status_code == 200
+
+
+def test_a_sign_in_without_a_request_is_not_refused_by_the_lockout_backend(client, admin_user):
+    # the test client's login() authenticates without a request (as management commands do)
+    assert client.login(username="hubadmin", password="pw")
+    assert client.get("/admin/").status_code == 200
