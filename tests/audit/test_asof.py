@@ -100,3 +100,26 @@ def test_before_the_trail_started_the_page_says_so(customer, company):
     action = _action(customer, company, created_at=timezone.now() - dt.timedelta(days=400))
     html = str(configuration_in_force(action))
     assert "the trail started later" in html
+
+
+def test_the_baseline_records_configuration_that_existed_before_the_trail(customer, company):
+    from django.apps import apps
+
+    from apps.audit import baseline, registry
+    from apps.mappings.models import StatusMapping
+
+    # given a mapping whose history is gone (as if it was made before the trail was installed)
+    mapping = status_mapping_set(company_set=company.company_set, code="OLD", status_type="leave").mapping
+    StatusMapping.history.all().delete()
+    # when the baseline runs (the data migration that installs the trail does)
+    written = baseline.history_baseline(apps, now=timezone.now() - dt.timedelta(days=1))
+    # then later decisions see the mapping, and nothing else was duplicated
+    assert written >= 1
+    action = _action(customer, company, created_at=timezone.now(), code="OLD")
+    config = configuration_for_action(action)
+    assert [(row.code, row.status_type, row.history_actor) for row in config.mappings] == [
+        ("OLD", "leave", baseline.ACTOR)
+    ]
+    assert mapping.history.count() == 1
+    assert baseline.history_baseline(apps) == 0
+    assert {(m._meta.app_label, m.__name__) for m in registry.SPECS} == set(baseline.COVERED)
