@@ -160,7 +160,7 @@ def _diff(spec: Tracked, instance, history_type: str, before: dict | None, m2m_b
                 changes[name] = [old, new]
         return changes
     for attname in _tracked_attnames(spec):
-        if attname in NOT_DIFFED:
+        if attname in NOT_DIFFED or attname == spec.model._meta.pk.attname:
             continue
         new = _plain(getattr(instance, attname))
         if history_type == "+" or before is None:
