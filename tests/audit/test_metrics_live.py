@@ -14,6 +14,7 @@ from apps.integrations.services import SyncContext, sync_run_execute, sync_run_r
 from tests.audit.test_metrics import parse
 from tests.companies.factories import CompanyFactory, CompanySetFactory, CustomerFactory
 from tests.integrations.factories import ConnectionFactory
+from tests.live import wait_for
 from tests.sandbox.factories import SandboxCompanyFactory, SandboxCredentialFactory, SandboxEmployeeFactory
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
@@ -70,6 +71,10 @@ def test_scrape_after_a_live_sync_reports_the_run_the_calls_and_the_webhooks(con
     assert _hook(live_server, conn, hook).status_code == 200
     forged = {**hook, "eventId": "evt-forged"}
     assert _hook(live_server, conn, forged, secret="whsec_" + "QUJD" * 11).status_code == 401
+    # and the stored event processed (its GET, an API call too, is recorded before the state moves)
+    assert wait_for(
+        lambda: WebhookEvent.objects.filter(connection=conn, state="processed").exists(), timeout=20
+    )
 
     # when Prometheus scrapes the endpoint
     refused = requests.get(f"{live_server.url}/metrics", timeout=10)
