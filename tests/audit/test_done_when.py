@@ -46,6 +46,7 @@ def test_api_mapping_and_admin_filter_changes_show_on_activity_and_in_audit_even
             "include": "on",
             "description": "",
             "active": "on",
+            "out_of_scope": "leave",
         },
     )
     assert saved.status_code == 302

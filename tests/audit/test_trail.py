@@ -73,6 +73,7 @@ def test_filter_changed_through_the_admin_records_the_admin_channel(client, comp
             "include": "on",
             "description": "full and part time",
             "active": "on",
+            "out_of_scope": "leave",
         },
     )
 
