@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework.routers import DefaultRouter
 
+from apps.audit.api import AuditEventViewSet
 from apps.companies.api import CompanySetViewSet, CompanyViewSet, CustomerViewSet
 from apps.employees.api import (
     ChangeBatchViewSet,
@@ -59,5 +60,6 @@ router.register("employee-counts", EmployeeCountViewSet, basename="employee-coun
 router.register("import-queue", ImportQueueRecordViewSet, basename="import-queue-record")
 router.register("payroll-notification-rules", NotificationRuleViewSet, basename="payroll-notification-rule")
 router.register("payroll-notifications", NotificationViewSet, basename="payroll-notification")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
 urlpatterns = router.urls

@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.audit.metrics import metrics_view
 from apps.core.views import healthz
 
 admin.site.site_header = "Payroll Integration Hub"
@@ -15,7 +16,9 @@ admin.site.index_title = "Workbench"
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus; bearer token (METRICS_TOKEN) required
     path("admin/", include("apps.dashboard.admin_urls")),  # the dashboard replaces the admin index
+    path("admin/", include("apps.audit.urls")),  # the per-customer Activity page
     path("admin/", admin.site.urls),
     path("hub/", include("apps.dashboard.urls")),
     path("api/v1/", include("config.api_urls")),

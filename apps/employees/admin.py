@@ -352,7 +352,9 @@ class DownstreamActionAdmin(CustomerScopedAdmin):
         name
         for field in DownstreamAction._meta.fields
         for name in (
-            (field.name, "cause_link", "driving_events") if field.name == "cause_id" else (field.name,)
+            (field.name, "cause_link", "driving_events", "configuration_in_force")
+            if field.name == "cause_id"
+            else (field.name,)
         )
     ]
     exclude = ("events",)  # shown read-only as ``driving_events``, never as a picker of every event
@@ -388,6 +390,12 @@ class DownstreamActionAdmin(CustomerScopedAdmin):
             ),
         )
         return format_html("<ul>{}</ul>", items) if items else "none recorded"
+
+    @admin.display(description="Configuration in force when decided")
+    def configuration_in_force(self, obj):
+        from apps.audit.asof import configuration_in_force  # the audit trail's as-of reading
+
+        return configuration_in_force(obj)
 
     @admin.action(description="Replay: deliver again with the same key", permissions=["change"])
     def replay(self, request, queryset):

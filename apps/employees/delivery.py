@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
+from apps.core.logs import log_event
 from apps.integrations.signing import standard_headers
 
 from .models import DownstreamAction, DownstreamTarget
@@ -124,6 +125,17 @@ def action_deliver(*, action_id: int, send=None) -> DownstreamAction | None:
         action.last_error = error[:2000]
         action.next_attempt_at = now + backoff(action.attempts)
     action.save(update_fields=fields)
+    if action.state != DownstreamAction.State.FAILED:
+        log_event(
+            logger,
+            f"action.{action.state}",
+            level=logging.INFO if ok else logging.WARNING,
+            action_id=action.pk,
+            customer_id=action.customer_id,
+            action=action.action,
+            attempts=action.attempts,
+            status_code=status,
+        )
     return action
 
 

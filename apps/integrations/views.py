@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from apps.companies.models import Provider
+from apps.core.counters import counter_incr
 
 from . import signing
 from .models import Connection
@@ -162,6 +163,16 @@ def _refuse(connection: Connection | None, request: HttpRequest, status: int, re
         _client_ip(request),
         status,
         reason,
+        extra={
+            "event": "webhook.rejected",
+            "connection_id": connection.pk if connection else None,
+            "customer_id": connection.customer_id if connection else None,
+            "status": status,
+            "reason": reason,
+        },
+    )
+    counter_incr(
+        "webhooks_rejected", provider=connection.provider if connection else "unknown", status=str(status)
     )
     response = JsonResponse({"message": "Refused." if status == 401 else reason}, status=status)
     if status == 401 and connection is not None and connection.webhook_auth == Connection.WebhookAuth.BASIC:
@@ -218,4 +229,6 @@ def webhook_receive(request: HttpRequest, uuid) -> HttpResponse:
     to_enqueue: list[int] = []
     stored = webhook_events_store(connection=connection, events=events, defer_enqueue=to_enqueue)
     created = sum(1 for _, new in stored if new)
+    if len(stored) > created:
+        counter_incr("webhooks_duplicate", by=len(stored) - created, provider=connection.provider)
     return AckResponse({"received": created, "duplicates": len(stored) - created}, enqueue=to_enqueue)

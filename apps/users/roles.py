@@ -70,6 +70,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "implementations.deliverablechange": "v",
         "implementations.phasechange": "v",
         "implementations.extractdownload": "v",
+        "audit.auditevent": "v",
     },
     SUPPORT: {
         "companies.customer": "v",
@@ -117,8 +118,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "implementations.checklisttemplate": "v",
         "implementations.checklisttemplateitem": "v",
         "implementations.extractdownload": "v",
+        "audit.auditevent": "v",
     },
-    ADMINS: {label: "*" for label in HUB_APP_LABELS} | {"users.user": "v", "authtoken.token": "vacd"},
+    ADMINS: {label: "*" for label in HUB_APP_LABELS}
+    | {"users.user": "v", "authtoken.token": "vacd", "audit.auditevent": "v", "axes.accessattempt": "vd"}
+    | {"axes.accesslog": "v", "axes.accessfailurelog": "v"},
 }
 
 _CODENAME_PREFIX = {"v": "view", "a": "add", "c": "change", "d": "delete"}

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "simple_history",
+    "axes",
     "apps.core",
     "apps.users",
     "apps.companies",
@@ -75,6 +77,7 @@ INSTALLED_APPS = [
     "apps.implementations",
     "apps.sandbox",
     "apps.dashboard",
+    "apps.audit",
 ]
 
 MIDDLEWARE = [
@@ -84,8 +87,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -134,6 +140,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+
+# Sign-in protection (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one username from one
+# address, that pair is locked out for AXES_COOLOFF_HOURS. Axes sees only sign-ins that go through
+# ``authenticate()`` with a request (the admin login form); API tokens and sessions are not affected.
+AUTHENTICATION_BACKENDS = [
+    "apps.audit.backends.LockoutBackend",  # django-axes: lockouts for sign-ins with a request
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = _env_or_exit(env.bool, "AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = _env_or_exit(env.int, "AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = _env_or_exit(env.float, "AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "audit/lockout.html"
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
 LANGUAGE_CODE = "en-us"
@@ -249,13 +269,26 @@ WORKER_HEARTBEAT_MAX_AGE = _env_or_exit(env.int, "WORKER_HEARTBEAT_MAX_AGE", def
 SANDBOX_ENABLED = _env_or_exit(env.bool, "SANDBOX_ENABLED", default=True)
 HUB_PUBLIC_URL = _env_or_exit(env.str, "HUB_PUBLIC_URL", default="http://127.0.0.1:8000")
 
+# --- Accountability and operations (apps/audit) ----------------------------------------------------------
+# History rows and audit events older than this many days are pruned by the "audit.prune_history" schedule.
+AUDIT_RETENTION_DAYS = _env_or_exit(env.int, "AUDIT_RETENTION_DAYS", default=730)
+# /metrics (Prometheus) answers only with "Authorization: Bearer <METRICS_TOKEN>"; empty: /metrics is off.
+METRICS_TOKEN = _env_or_exit(env.str, "METRICS_TOKEN", default="")
+# "json": one JSON object per log line (for a log shipper); "plain": human-readable lines.
+LOG_FORMAT = _env_or_exit(env.str, "LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("Environment variable LOG_FORMAT is malformed: use plain or json.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "apps.core.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": _env_or_exit(env.str, "LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- Security (README "Security") ----------------------------------------------------------------------

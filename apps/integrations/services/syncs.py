@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from apps.companies.models import Company
 from apps.core.errors import ApplicationError
+from apps.core.logs import log_event
 from apps.employees.records import ApplyResult, EmployeeRecord, Source
 
 from ..errors import ProviderError
@@ -198,6 +199,22 @@ def _finish(run: SyncRun, state: str, message: str) -> None:
             "progress_total",
             "updated_at",
         ]
+    )
+    log_event(
+        logger,
+        "sync.finished",
+        level=logging.WARNING if state == SyncRun.State.FAILED else logging.INFO,
+        run_id=run.pk,
+        connection_id=run.connection_id,
+        customer_id=run.connection.customer_id,
+        provider=run.connection.provider,
+        kind=run.kind,
+        state=state,
+        duration_seconds=run.duration_seconds,
+        fetched=run.fetched,
+        records_created=run.created,
+        records_updated=run.updated,
+        records_failed=run.failed,
     )
 
 

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    """Who changed what: per-model history (django-simple-history), the audit-event feed, metrics, logs."""
+
+    name = "apps.audit"
+    label = "audit"
+    verbose_name = "Audit trail and operations"
+
+    def ready(self) -> None:
+        from . import context, signals
+
+        context.install_process_default()
+        signals.connect()
