@@ -78,6 +78,17 @@ def test_a_pending_action_with_a_corrected_date_is_replaced(apply, pushed):
     apply([record("1001", "T", "2026-05-01")])  # a retro-dated correction: terminated earlier
     assert standing() == [("provision", d("2026-01-05")), ("deprovision", d("2026-05-01"))]
     assert DownstreamAction.objects.get(effective_date=d("2026-05-10")).state == "superseded"
+    assert Person.objects.get().downstream_since == d("2026-05-01")  # the replacement's date, not the old one
+
+
+def test_a_withdrawal_alone_puts_the_ledger_back_on_the_last_standing_action(apply, pushed):
+    apply([record("1001", "A", "2026-01-05")])
+    DownstreamAction.objects.update(state="delivered", attempts=1)
+    apply([record("1001", "T", "2026-05-01")])
+    apply([record("1001", "A", "2026-05-02")])  # the termination is withdrawn, nothing new is written
+    person = Person.objects.get()
+    assert (person.downstream_access, person.downstream_since) == ("provisioned", d("2026-01-05"))
+    assert person.status_type == "active" and person.status_changed_at is not None
 
 
 # --- approvals re-check --------------------------------------------------------------------------------

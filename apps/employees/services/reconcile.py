@@ -44,6 +44,7 @@ from ..models import (
 CHUNK = 1000
 _PERSON_FIELDS = [
     "status_type",
+    "status_changed_at",
     "downstream_access",
     "downstream_company",
     "downstream_since",
@@ -229,7 +230,8 @@ def _reconcile_chunk(
                 action.next_attempt_at = None
                 withdrawn.append(action)
             person.downstream_access, person.downstream_company_id = baseline
-            reverted.append(person)
+            if plan.write is None:
+                reverted.append(person)  # its ledger date goes back to the last action still standing
         if plan.write is not None:
             new_actions.append(
                 (
@@ -240,7 +242,9 @@ def _reconcile_chunk(
             person.downstream_access = lifecycle.ACCESS_AFTER[plan.write.action].value
             person.downstream_company_id = plan.write.company
             person.downstream_since = plan.write.effective_date
-        person.status_type = _person_status(records, today)
+        status = _person_status(records, today)
+        if status != person.status_type:
+            person.status_type, person.status_changed_at = status, now
         person.desired_access = desire.want.value
         person.desired_since = desire.since
         person.transfer_until = desire.until
