@@ -6,6 +6,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
+from apps.core.api import StrictInputMixin
+
 from . import selectors
 from .models import AuditEvent, Channel
 
@@ -70,12 +72,15 @@ class AuditEventFilters(serializers.Serializer):
         ]
     )
 )
-class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AuditEventViewSet(
+    StrictInputMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Every recorded change of configuration and decisions: actor, channel, object and fields old -> new."""
 
     queryset = AuditEvent.objects.none()
     serializer_class = AuditEventSerializer
     filter_backends = []
+    extra_query_params = ("customer", "actor", "object_type", "object_id", "since", "until")
 
     def get_queryset(self):
         return selectors.audit_events_for(self.request.user)
