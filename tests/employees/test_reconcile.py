@@ -356,3 +356,19 @@ def test_a_withdrawn_action_cannot_be_replayed(apply, pushed):
     withdrawn = DownstreamAction.objects.get(state="superseded")
     with pytest.raises(ApplicationError, match="cannot be replayed"):
         delivery.action_replay(action=withdrawn)
+
+
+def test_the_reconcile_persons_command_brings_a_stale_ledger_in_step_once(apply, customer, capsys):
+    from django.core.management import call_command
+
+    # given a person whose ledger an older engine left wrong (told deprovisioned while active)
+    apply([record("1001", "A", "2026-01-05")])
+    Person.objects.update(downstream_access="deprovisioned")
+    # when the command runs twice
+    call_command("reconcile_persons", "--customer", customer.slug)
+    call_command("reconcile_persons")
+    # then one provision was written, and the second run found nothing to do
+    out = capsys.readouterr().out
+    assert f"{customer.slug}: 1 action(s) written" in out
+    assert f"{customer.slug}: 0 action(s) written" in out
+    assert Person.objects.get().downstream_access == "provisioned"
