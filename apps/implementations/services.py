@@ -114,7 +114,7 @@ def project_create(
     ]
     for deliverable in deliverables:
         deliverable.full_clean()
-    Deliverable.objects.bulk_create(deliverables)
+        deliverable.save()  # one by one (a few dozen): each lands on the audit trail
     PhaseChange.objects.create(
         project=project,
         from_phase=project.phase,

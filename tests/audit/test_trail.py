@@ -189,3 +189,32 @@ def test_role_and_customer_scope_changes_are_recorded(consultant, other_customer
     assert support in events[-2].changes["groups"][1]
     assert support not in events[-2].changes["groups"][0]
     assert other_customer.pk in events[-1].changes["customers"][1]
+
+
+def test_a_custom_code_first_seen_in_a_feed_is_on_the_trail(company):
+    from apps.employees.services import employee_records_apply
+    from tests.employees.factories import record
+
+    # when a sync brings a code nobody has described yet
+    with context.audit_context(
+        channel="worker", actor="system: schedule integrations: nightly employee syncs"
+    ):
+        employee_records_apply(company=company, records=[record("1001", "SEAS", "2026-01-05")], source="sync")
+    # then its creation is an event of the worker, for the customer
+    event = _events("mappings.statuscode")[-1]
+    assert (event.action, event.channel, event.customer_id) == (
+        "created",
+        "worker",
+        company.company_set.customer_id,
+    )
+    assert event.actor == "system: schedule integrations: nightly employee syncs"
+
+
+def test_the_deliverables_copied_into_a_new_project_are_on_the_trail(customer, consultant):
+    from apps.implementations.models import Deliverable
+    from tests.implementations.factories import make_project
+
+    project = make_project(customer, template_slug="web-api", name="Trail")
+    created = [e for e in _events("implementations.deliverable") if e.action == "created"]
+    assert len(created) == Deliverable.objects.filter(project=project).count() > 0
+    assert {e.customer_id for e in created} == {customer.pk}

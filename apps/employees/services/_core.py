@@ -617,16 +617,15 @@ def _ensure_custom_codes(ctx: _Context, codes: set[str]) -> None:
             company_set=ctx.company_set, company__isnull=True, code__in=codes
         ).values_list("code", flat=True)
     )
-    StatusCode.objects.bulk_create(
-        [
-            StatusCode(
-                code=code, company_set=ctx.company_set, description="Seen in a feed; not yet described"
+    # One save each (they are few, and only the first time a code is seen): the audit trail records them.
+    for code in sorted(codes - known):
+        if code not in lifecycle.STANDARD_CODES:
+            StatusCode.objects.get_or_create(
+                company_set=ctx.company_set,
+                company=None,
+                code=code,
+                defaults={"description": "Seen in a feed; not yet described"},
             )
-            for code in sorted(codes - known)
-            if code not in lifecycle.STANDARD_CODES
-        ],
-        ignore_conflicts=True,
-    )
 
 
 def _after_commit_mapping_needed(ctx: _Context) -> None:
