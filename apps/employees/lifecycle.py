@@ -278,6 +278,21 @@ def _record_status_at(events: Sequence[Event], day: dt.date) -> Event | None:
     return current
 
 
+def _changed_on(events: Sequence[Event], day: dt.date) -> Event | None:
+    """The record's event on ``day`` if it changed the record's status type that day (or first showed it).
+
+    A second XT re-dated on a record already transferred out is not a change: it must not make a person
+    whose last active record was terminated otherwise look like a transfer.
+    """
+    current = _record_status_at(events, day)
+    if current is None or current.effective_date != day:
+        return None
+    before = _record_status_at(events, day - dt.timedelta(days=1))
+    if before is not None and before.status_type == current.status_type:
+        return None
+    return current
+
+
 def _run_start(events: Sequence[Event], status: StatusType, day: dt.date) -> dt.date:
     """The first day of the record's current run of ``status`` as of ``day``."""
     start = day
@@ -324,7 +339,8 @@ def desired_state(
             if current is None:
                 continue
             statuses[record] = current.status_type
-            xt = xt or (current.code == TRANSFER_CODE and current.effective_date == day)
+            changed = _changed_on(events, day)
+            xt = xt or (changed is not None and changed.code == TRANSFER_CODE)
         best = person_status(statuses.values())
         points.append(_Point(day, best, tuple(r for r, t in statuses.items() if t == best), xt))
 
@@ -348,8 +364,8 @@ def desired_state(
         # The record whose event began the Terminated run enacts it (an XT one when the run began with XT).
         starters = []
         for record, (_, events) in facts.items():
-            event = _record_status_at(events, start)
-            if event is not None and event.effective_date == start:
+            event = _changed_on(events, start)
+            if event is not None:
                 company = facts[record][0].company
                 # Not by recorded_at: which record arrived first must not decide (lowest company wins).
                 starters.append((via_xt and event.code == TRANSFER_CODE, -company, -record, event))

@@ -198,6 +198,14 @@ DESIRED = [
     ([rec(1, 10, "HLD-10")], True, Want.UNMANAGED, None, None),  # only a held code
     ([rec(1, 10, "A+5")], True, Want.UNMANAGED, None, None),  # future-dated: not yet
     ([], True, Want.UNMANAGED, None, None),
+    # the last active record went D; a re-dated XT on a record already transferred out is no transfer
+    (
+        [rec(1, 10, "A-12", "D-4"), rec(2, 20, "A-46", "L-44", "XT-5", "XT-4")],
+        True,
+        Want.DEPROVISIONED,
+        -4,
+        10,
+    ),
 ]
 
 
