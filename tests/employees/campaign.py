@@ -295,6 +295,10 @@ class Campaign(RuleBasedStateMachine):
                 today=self.today,
             )
             STATS.files += 1
+            # Each file is its own cause: what it wrote is judged by the facts sent so far, not by later files.
+            for key, code, day in chunk:
+                self.model.facts.setdefault(key, {})[day] = code
+            self._check_actions()
         self._mark_sent()
         self._check_actions()
 
@@ -451,7 +455,11 @@ class Campaign(RuleBasedStateMachine):
             if action in ("deprovision", "suspend") and person_id in humans:
                 human = humans[person_id]
                 if self.model.active_on(human, effective, self.today):
-                    self._violation(f"{action} on {effective} for human {human} who is active then")
+                    self._violation(
+                        f"{action} on {effective} for human {human} who is active then (today {self.today}, "
+                        f"excluded {sorted(self.model.excluded)}, SEAS {self.model.seas_type}, "
+                        f"facts {self._facts_of(human)})"
+                    )
 
     @invariant()
     def downstream_converges(self):
