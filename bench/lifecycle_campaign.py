@@ -166,7 +166,7 @@ def main() -> int:
     )
     print(f"violations: {len(stats.violations)} (target 0)")
     for line in stats.violations[:10]:
-        print("  -", line[:400])
+        print("  -", line)
     return 1 if stats.violations else 0
 
 
