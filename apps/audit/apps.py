@@ -11,7 +11,7 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail and operations"
 
     def ready(self) -> None:
-        from . import context, signals
+        from . import context, signals  # signal receivers connect once the app registry is ready
 
         context.install_process_default()
         signals.connect()

@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from apps.companies.models import Company
+from apps.employees.models import DownstreamTarget
+from apps.mappings.models import FilterRule, StatusCode, StatusMapping
+
 POLICY_FIELDS = (
     "leave_policy",
     "transfer_grace_days",
@@ -43,8 +47,6 @@ def _latest(history, at: dt.datetime, **filters) -> list:
 
 def configuration_as_of(*, customer_id: int, company_set_ids: list[int], code: str, at: dt.datetime):
     """The status mapping of ``code``, the filter rules and the downstream policy in force at ``at``."""
-    from apps.employees.models import DownstreamTarget
-    from apps.mappings.models import FilterRule, StatusCode, StatusMapping
 
     config = Configuration(at=at, company_set_ids=company_set_ids, code=code)
     standard = StatusCode.objects.filter(standard=True, code=code).values_list("standard_type", flat=True)
@@ -62,7 +64,6 @@ def configuration_as_of(*, customer_id: int, company_set_ids: list[int], code: s
 
 def configuration_for_action(action) -> Configuration:
     """The configuration in force when ``action`` (a DownstreamAction) was decided (its created_at)."""
-    from apps.companies.models import Company
 
     company_ids = [action.company_id, action.prior_company_id]
     if action.employee_id:

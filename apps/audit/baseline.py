@@ -6,6 +6,8 @@ of any moment after installation see configuration that existed before and has n
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 # (app label, model name) of every covered model; kept in step with registry.covered() by a test.
 COVERED = (
     ("companies", "Customer"),
@@ -28,7 +30,6 @@ ACTOR = "system: audit baseline"
 
 def history_baseline(apps, schema_editor=None, *, now=None) -> int:
     """Write the baseline rows (history_date = now); objects that already have history are skipped."""
-    from django.utils import timezone
 
     now = now or timezone.now()
     written = 0

@@ -20,6 +20,12 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
 
+from apps.core.health import worker_status
+from apps.core.models import Counter
+from apps.employees.models import DownstreamAction, StatusEvent
+from apps.integrations.models import ApiCall, SyncRun, WebhookEvent
+from apps.support.models import OPEN_STATES, Origin, Ticket
+
 
 def _age(now: dt.datetime, then: dt.datetime | None) -> float:
     return max((now - then).total_seconds(), 0.0) if then else 0.0
@@ -53,7 +59,6 @@ class HubCollector:
         return []  # no describe-time queries: the registry must not touch the database on registration
 
     def _syncs(self, now):
-        from apps.integrations.models import SyncRun
 
         finished = (SyncRun.State.SUCCEEDED, SyncRun.State.PARTIAL, SyncRun.State.FAILED)
         runs = CounterMetricFamily(
@@ -112,7 +117,6 @@ class HubCollector:
         yield from (runs, duration, active, last_ok)
 
     def _api_calls(self):
-        from apps.integrations.models import ApiCall
 
         calls = CounterMetricFamily(
             "hub_api_calls",
@@ -130,8 +134,6 @@ class HubCollector:
         yield calls
 
     def _webhooks(self, now):
-        from apps.core.models import Counter
-        from apps.integrations.models import WebhookEvent
 
         received = CounterMetricFamily(
             "hub_webhooks_received", "Verified webhook deliveries stored in the inbox.", labels=["provider"]
@@ -176,7 +178,6 @@ class HubCollector:
         yield from (received, rejected, duplicate, backlog, inbox_age)
 
     def _outbox(self, now):
-        from apps.employees.models import DownstreamAction
 
         actions = GaugeMetricFamily(
             "hub_downstream_actions", "Downstream actions by action and state.", labels=["action", "state"]
@@ -198,8 +199,6 @@ class HubCollector:
         yield from (actions, backlog, age)
 
     def _held_and_tickets(self):
-        from apps.employees.models import StatusEvent
-        from apps.support.models import OPEN_STATES, Origin, Ticket
 
         held = GaugeMetricFamily("hub_held_events", "Status events held for an unmapped code.")
         held.add_metric([], StatusEvent.objects.filter(held=True).count())
@@ -218,7 +217,6 @@ class HubCollector:
         yield from (held, tickets)
 
     def _worker(self, now):
-        from apps.core.health import worker_status
 
         status = worker_status()
         up = GaugeMetricFamily("hub_worker_up", "1 when a worker cluster's heartbeat is fresh.")

@@ -59,13 +59,34 @@ def _via_company_set(obj) -> int | None:
 
 
 def covered() -> list[Tracked]:
-    from apps.companies.models import Company, CompanySet, Customer
-    from apps.employees.models import ChangeBatch, DownstreamTarget
-    from apps.implementations.models import ChecklistTemplate, ChecklistTemplateItem, Deliverable
-    from apps.integrations.models import Connection
-    from apps.mappings.models import FilterRule, StatusCode, StatusMapping
-    from apps.support.models import Ticket
-    from apps.users.models import User
+    from apps.companies.models import (  # every covered app's models, read when the registry is built (after all apps load)
+        Company,
+        CompanySet,
+        Customer,
+    )
+    from apps.employees.models import (  # every covered app's models, read when the registry is built (after all apps load)
+        ChangeBatch,
+        DownstreamTarget,
+    )
+    from apps.implementations.models import (  # every covered app's models, read when the registry is built (after all apps load)
+        ChecklistTemplate,
+        ChecklistTemplateItem,
+        Deliverable,
+    )
+    from apps.integrations.models import (
+        Connection,  # every covered app's models, read when the registry is built (after all apps load)
+    )
+    from apps.mappings.models import (  # every covered app's models, read when the registry is built (after all apps load)
+        FilterRule,
+        StatusCode,
+        StatusMapping,
+    )
+    from apps.support.models import (
+        Ticket,  # every covered app's models, read when the registry is built (after all apps load)
+    )
+    from apps.users.models import (
+        User,  # every covered app's models, read when the registry is built (after all apps load)
+    )
 
     ticket_tracked = {"customer", "connection", "category", "level", "state", "priority", "assignee"}
     ticket_tracked |= {"origin", "resolved_at", "id", "created_at", "updated_at"}
@@ -236,7 +257,7 @@ def _write_event(sender, instance, history_instance, **kwargs):
     spec = SPECS.get(type(instance))
     if spec is None:
         return
-    from .models import AuditEvent
+    from .models import AuditEvent  # this module is imported by models.py's app before AuditEvent is defined
 
     action = {"+": AuditEvent.Action.CREATED, "~": AuditEvent.Action.CHANGED, "-": AuditEvent.Action.DELETED}
     try:

@@ -40,6 +40,6 @@ def audit_events_for(
 
 def object_types() -> list[str]:
     """The covered models, as ``app_label.model`` (the values of the ``object_type`` filter)."""
-    from .registry import SPECS
+    from .registry import SPECS  # the registry is built from every app's models once they are loaded
 
     return sorted(model._meta.label_lower for model in SPECS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django_q.signals import pre_execute
+
 from . import context
 
 
@@ -20,6 +22,5 @@ def _task_started(sender, func=None, task=None, **kwargs):
 
 
 def connect() -> None:
-    from django_q.signals import pre_execute
 
     pre_execute.connect(_task_started, dispatch_uid="audit-task-started")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 
 
 class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
@@ -23,8 +24,13 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
 
 def scope_related(model, queryset, user, site):
     """Limit rows of a customer-owned model to the user's customers; None when the model is not customer-owned."""
-    from apps.companies.models import Customer
-    from apps.companies.selectors import customers_visible_to, scope_to_user
+    from apps.companies.models import (
+        Customer,  # upward (core -> companies), at call time until issue 12 moves the scoping helpers to companies
+    )
+    from apps.companies.selectors import (  # upward (core -> companies), at call time until issue 12 moves the scoping helpers to companies
+        customers_visible_to,
+        scope_to_user,
+    )
 
     if model is Customer:
         return queryset.filter(pk__in=customers_visible_to(user).values("pk"))
@@ -44,7 +50,6 @@ class ScopedListFiltersMixin:
     """
 
     def get_list_filter(self, request):
-        from django.contrib.admin.utils import get_fields_from_path
 
         scoped = []
         for entry in super().get_list_filter(request):
@@ -56,7 +61,9 @@ class ScopedListFiltersMixin:
         return tuple(scoped)
 
     def _customer_owned(self, model) -> bool:
-        from apps.companies.models import Customer
+        from apps.companies.models import (
+            Customer,  # upward (core -> companies), at call time until issue 12 moves the scoping helpers to companies
+        )
 
         related_admin = self.admin_site._registry.get(model)
         return (

@@ -128,7 +128,6 @@ class StrictInputMixin:
             return self.filterset_class
         if not getattr(self, "filterset_fields", None):
             return None
-        from django_filters.rest_framework import DjangoFilterBackend
 
         return DjangoFilterBackend().get_filterset_class(self, self.queryset)
 
@@ -200,7 +199,9 @@ def customer_path_of(model) -> tuple[str, str | None] | None:
     ``("", None)`` for Customer itself; None when the model belongs to no customer (users, templates).
     A nullable first step (a standard status code has no company set) means "shared" when empty.
     """
-    from apps.companies.models import Customer
+    from apps.companies.models import (
+        Customer,  # upward (core -> companies), at call time until issue 12 moves the scoping helpers to companies
+    )
 
     if model in _CUSTOMER_PATHS:
         return _CUSTOMER_PATHS[model]
@@ -229,7 +230,9 @@ def customer_path_of(model) -> tuple[str, str | None] | None:
 
 def scope_choices(queryset, user):
     """Limit a filter's choices to rows of the user's customers (shared rows stay); others unchanged."""
-    from apps.companies.selectors import user_sees_all_customers
+    from apps.companies.selectors import (
+        user_sees_all_customers,  # upward (core -> companies), at call time until issue 12 moves the scoping helpers to companies
+    )
 
     found = customer_path_of(queryset.model)
     if found is None or user_sees_all_customers(user):

@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from django.db import connection, models
+from django.utils import timezone
 
 # SQLite before 3.32 allowed 999 parameters a statement; later versions 32,766.
 _SQLITE_PARAMS = 32_000 if sqlite3.sqlite_version_info >= (3, 32) else 999
@@ -90,7 +91,6 @@ def bulk_insert_fast(objs: Sequence[models.Model]) -> list[models.Model]:
     vendor = connection.vendor
     if vendor not in ("postgresql", "sqlite") or sqlite3.sqlite_version_info < (3, 35):
         return model._base_manager.bulk_create(objs)
-    from django.utils import timezone
 
     now = timezone.now()
     fields = [f for f in meta.concrete_fields if not f.primary_key]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from apps.core.models import Counter
+
 
 def counter_incr(name: str, by: int = 1, **labels: str) -> None:
     """Add ``by`` to the counter ``name`` with these labels (atomic in the database; created on first use)."""
-    from .models import Counter
 
     key = ",".join(f"{k}={labels[k]}" for k in sorted(labels))
     if Counter.objects.filter(name=name, labels=key).update(value=F("value") + by):

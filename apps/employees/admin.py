@@ -393,7 +393,9 @@ class DownstreamActionAdmin(CustomerScopedAdmin):
 
     @admin.display(description="Configuration in force when decided")
     def configuration_in_force(self, obj):
-        from apps.audit.asof import configuration_in_force  # the audit trail's as-of reading
+        from apps.audit.asof import (
+            configuration_in_force,  # upward (employees -> audit, the top layer): the as-of reading, at call time
+        )
 
         return configuration_in_force(obj)
 

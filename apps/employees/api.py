@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.companies.selectors import company_sets_for, customers_visible_to, scope_to_user
+from apps.core import destinations
 from apps.core.api import ActionPermission, CustomerScopedMixin, StrictInputMixin
 from apps.core.errors import ApplicationError
 
@@ -535,7 +536,6 @@ class DownstreamTargetSerializer(serializers.ModelSerializer):
         return bool(obj.signing_secret)
 
     def validate_url(self, url):
-        from apps.core import destinations
 
         if url:
             try:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
 from apps.companies.models import Company, Customer, Provider
+from apps.core import destinations
 from apps.core.fields import EncryptedTextField
 from apps.core.models import TimeStampedModel
 
@@ -169,9 +171,6 @@ class Connection(TimeStampedModel):
 
     def clean(self) -> None:
         """Apply the destinations policy to where we call, and allow no webhook check only for PrismHR."""
-        from django.core.exceptions import ValidationError
-
-        from apps.core import destinations
 
         errors: dict[str, str] = {}
         if self.base_url:

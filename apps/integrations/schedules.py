@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.module_loading import import_string
 from django_q.models import Schedule
 
 from apps.core.errors import ApplicationError
@@ -64,7 +65,6 @@ def schedule_run_now(name: str):
     The same function the worker would call on the schedule's next tick, with no arguments: for operators
     after an outage (a missed nightly run) and for tests. Whatever the job raises propagates.
     """
-    from django.utils.module_loading import import_string
 
     return import_string(schedule_find(name).func)()
 

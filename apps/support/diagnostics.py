@@ -273,8 +273,11 @@ def _downstream(employee, limit: int = 20) -> list[dict[str, Any]]:
 
 def provider_failure(exc) -> str:
     """Say why a provider call failed in our words; their text goes to the log only (README "Security")."""
-    from apps.integrations.errors import AuthenticationError, CircuitOpenError
-    from apps.integrations.http import RateLimited
+    from apps.integrations.errors import (  # support -> integrations at call time: top level joins the cycle issue 12 breaks
+        AuthenticationError,
+        CircuitOpenError,
+    )
+    from apps.integrations.http import RateLimited  # same cycle as the line above
 
     logger.warning("diagnostics: provider call failed: %s", exc)
     if isinstance(exc, RateLimited):
@@ -300,8 +303,8 @@ def diagnose(employee, *, client_factory=None) -> Diagnosis:
         ok, error = False, "No connection serves this employee's company."
     else:
         if client_factory is None:
-            from apps.integrations.providers import client_for
-            from apps.integrations.services.health import WEB_MAX_RATE_WAIT
+            from apps.integrations.providers import client_for  # same cycle as the line above
+            from apps.integrations.services.health import WEB_MAX_RATE_WAIT  # same cycle as the line above
 
             # A web request: "try again" rather than wait for the connection's rate limiter.
             def client_factory(connection):

@@ -16,6 +16,9 @@ from django.utils import timezone
 
 from apps.companies.models import Provider
 from apps.companies.selectors import scope_to_user
+from apps.employees.models import Employee
+from apps.users.models import User
+from apps.users.roles import ADMINS, SUPPORT
 
 from .escalation import ApiCallLine, EmployeeRef, EscalationDraft, EscalationInput, EventLine, LogLine
 from .models import KnowledgeArticle, Ticket, TicketEvidence, TicketLogEntry
@@ -57,8 +60,6 @@ def tickets_for(user) -> QuerySet[Ticket]:
 
 def assignable_users(customer):
     """Active support agents who may see the customer's tickets (assigned to it, or to every customer)."""
-    from apps.users.models import User
-    from apps.users.roles import ADMINS, SUPPORT
 
     sees_customer = Q(customers=customer) | Q(all_customers=True) | Q(is_superuser=True)
     admins = User.objects.filter(groups__name=ADMINS).values("pk")
@@ -152,7 +153,6 @@ def mentioned_employee_names(customer_id: int, texts: Iterable[str]) -> list[str
         words.update(f"{a} {b}" for a, b in pairwise(tokens))
     if not words:
         return []
-    from apps.employees.models import Employee
 
     rows = (
         Employee.objects.filter(company__company_set__customer_id=customer_id)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from apps.companies.models import Company, Customer
 from apps.core.errors import ApplicationError
+from apps.support import selectors
 
 from .conf import support_defaults
 from .models import (
@@ -270,7 +271,6 @@ def ticket_update(
 
 
 def _check_assignee(assignee, customer) -> None:
-    from . import selectors
 
     if not selectors.assignable_users(customer).filter(pk=assignee.pk).exists():
         # Names nobody: the caller must not learn who exists or what role they have.

@@ -48,11 +48,14 @@ def test_a_nul_character_rejects_its_row_with_the_field_named(customer, company)
     assert list(Employee.objects.values_list("employee_id", flat=True)) == ["1001"]
 
 
+LONG_CODE = "Q" * 21  # one character over StatusCode.code's 20
+
+
 @pytest.mark.parametrize(
     ("field", "value", "reason"),
     [
         ("employee_id", "9" * 65, "employee_id is 65 characters long; at most 64 are kept"),
-        ("status_code", "X" * 21, "status_code is 21 characters long; at most 20 are kept"),
+        ("status_code", LONG_CODE, "status_code is 21 characters long; at most 20 are kept"),
         ("work_email", "a" * 255, "work_email is 255 characters long; at most 254 are kept"),
         ("pay_group", "p" * 61, "pay_group is 61 characters long; at most 60 are kept"),
         ("change_reason", "why\x00", "change_reason contains a NUL character"),
@@ -67,7 +70,8 @@ def test_records_from_any_source_are_checked_before_the_database(apply, field, v
     result = apply([good, bad], source="sync")
     assert [(r.index, r.reason) for r in result.rejected] == [(1, reason)]
     assert list(Employee.objects.values_list("employee_id", flat=True)) == ["1"]
-    assert not StatusCode.objects.filter(code__startswith="XXXX").exists()
+    # the refused over-long code never became a custom status code of the set
+    assert not StatusCode.objects.filter(code__startswith=LONG_CODE[:4]).exists()
 
 
 def test_record_problems_accepts_values_at_the_limits():

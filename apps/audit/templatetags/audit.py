@@ -28,6 +28,6 @@ def audit_history(obj) -> dict:
     if obj is None or obj.pk is None:
         return {"events": [], "covered": False}
     events = AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
-    from ..registry import SPECS
+    from ..registry import SPECS  # the registry is built from every app's models once they are loaded
 
     return {"events": list(events.order_by("-time", "-id")[:500]), "covered": type(obj) in SPECS}

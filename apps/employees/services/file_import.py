@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
+from django.core.cache import caches
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django_q.tasks import async_task
 
@@ -126,7 +131,6 @@ def _upload_state_key(upload_id: str) -> str:
 
 
 def _upload_state_set(upload_id: str, **state) -> dict:
-    from django.core.cache import caches
 
     cache = caches["shared"]  # shared by the web processes and the workers
     merged = {**(cache.get(_upload_state_key(upload_id)) or {}), **state}
@@ -136,7 +140,6 @@ def _upload_state_set(upload_id: str, **state) -> dict:
 
 def employee_file_upload_state(upload_id: str) -> dict | None:
     """What became of an upload: ``state`` (queued, running, done, failed), its rows, its FileImport id."""
-    from django.core.cache import caches
 
     return caches["shared"].get(_upload_state_key(upload_id))
 
@@ -149,10 +152,6 @@ def employee_file_upload_enqueue(*, customer: Customer, data: bytes, filename: s
     worker applies it through ``employee_file_import`` and removes it; the upload's state is kept in the
     shared cache for the progress page.
     """
-    import uuid
-
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
 
     upload_id = uuid.uuid4().hex
     path = default_storage.save(f"{UPLOAD_FOLDER}/{upload_id}.csv", ContentFile(data))
@@ -173,8 +172,6 @@ def employee_file_upload_enqueue(*, customer: Customer, data: bytes, filename: s
 def employee_file_upload_apply(*, upload_id: str) -> int | None:
     """Apply a stored upload (the worker's half); return its FileImport id. Safe to run twice: a second run
     finds the file gone (or the state done) and does nothing."""
-    from django.contrib.auth import get_user_model
-    from django.core.files.storage import default_storage
 
     state = employee_file_upload_state(upload_id)
     if state is None or state.get("state") == "done" or not default_storage.exists(state["path"]):

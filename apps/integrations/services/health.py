@@ -92,8 +92,11 @@ def connection_test(*, connection: Connection, acting_user=None) -> dict:
 
     Not atomic on purpose: it calls the network, and the authentication bookkeeping commits on its own.
     """
-    from ..errors import AuthenticationError, CircuitOpenError
-    from ..http import RateLimited
+    from ..errors import (  # http.py imports this module: a top-level import closes the cycle issue 12 breaks
+        AuthenticationError,
+        CircuitOpenError,
+    )
+    from ..http import RateLimited  # same cycle as the line above
     from ..providers import client_for
 
     provider = connection.get_provider_display()

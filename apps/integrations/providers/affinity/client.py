@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from apps.core import destinations
+
 from ...errors import AuthenticationError, ProviderError
 from .. import base
 from ..base import DetailResult, EmployeePage, ProviderClient, TokenCache
@@ -220,7 +222,6 @@ class SftpDrop:
 
     def _open_socket(self, started: float):
         """Connect to the SFTP host's address, checked against the destinations policy after DNS."""
-        from apps.core import destinations
 
         c = self.connection
         try:
