@@ -14,9 +14,9 @@ from apps.employees.api import (
     PersonViewSet,
     StatusEventViewSet,
 )
+from apps.employees.api_mappings import FilterRuleViewSet, StatusCodeViewSet, StatusMappingViewSet
 from apps.implementations.api import DeliverableViewSet, ImplementationProjectViewSet
 from apps.integrations.api import ApiCallViewSet, ConnectionViewSet, SyncRunViewSet, WebhookEventViewSet
-from apps.mappings.api import FilterRuleViewSet, StatusCodeViewSet, StatusMappingViewSet
 from apps.payroll.api import (
     BillingVoucherViewSet,
     EmployeeCountViewSet,

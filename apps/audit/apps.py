@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
+from apps.core.panels import panel_provide
+
 
 class AuditConfig(AppConfig):
     """Who changed what: per-model history (django-simple-history), the audit-event feed, metrics, logs."""
@@ -12,6 +14,8 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         from . import context, signals  # signal receivers connect once the app registry is ready
+        from .asof import configuration_in_force  # models: importable only once the registry is ready
 
+        panel_provide("configuration-in-force", configuration_in_force)
         context.install_process_default()
         signals.connect()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from apps.core.logs import log_event
-from apps.integrations.schedules import ScheduleSpec, register
+from apps.core.schedules import ScheduleSpec, register
 
 from . import services
 

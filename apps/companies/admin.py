@@ -3,10 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
-from apps.core.admin import CustomerScopedAdmin
-
 from . import services
 from .models import Company, CompanySet, Customer
+from .scoping import CustomerScopedAdmin
 
 
 class CompanySetInline(admin.TabularInline):

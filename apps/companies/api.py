@@ -5,10 +5,11 @@ from __future__ import annotations
 import django_filters
 from rest_framework import mixins, serializers, viewsets
 
-from apps.core.api import CustomerScopedMixin, StrictInputMixin
+from apps.core.api import StrictInputMixin
 
 from . import services
 from .models import Company, CompanySet, Customer
+from .scoping import CustomerScopedMixin
 
 
 class CustomerSerializer(serializers.ModelSerializer):

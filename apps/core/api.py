@@ -6,9 +6,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
 from django.http import Http404
-from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, permissions, status
 from rest_framework.pagination import PageNumberPagination
@@ -177,95 +175,6 @@ class StrictInputMixin:
                 errors[key] = [f"Unknown field. Accepted here: {accepted}."]
         if errors:
             raise exceptions.ValidationError(errors)
-
-
-class CustomerScopedMixin:
-    """Limit a viewset's queryset to customers the user may see; ``customer_path`` leads to the Customer."""
-
-    customer_path = "customer"
-
-    def get_queryset(self):
-        from apps.companies.selectors import scope_to_user
-
-        return scope_to_user(super().get_queryset(), self.request.user, self.customer_path)
-
-
-_CUSTOMER_PATHS: dict[type, tuple[str, str | None] | None] = {}
-
-
-def customer_path_of(model) -> tuple[str, str | None] | None:
-    """The shortest forward-FK path from ``model`` to Customer, and its first field when that is nullable.
-
-    ``("", None)`` for Customer itself; None when the model belongs to no customer (users, templates).
-    A nullable first step (a standard status code has no company set) means "shared" when empty.
-    """
-    from apps.companies.models import (
-        Customer,  # upward (core -> companies), at call time until issue 12 moves the scoping helpers to companies
-    )
-
-    if model in _CUSTOMER_PATHS:
-        return _CUSTOMER_PATHS[model]
-    found = ("", None) if model is Customer else None
-    frontier = [(model, "", None)]
-    for _depth in range(4):
-        if found is not None:
-            break
-        next_frontier = []
-        for current, path, nullable in frontier:
-            for field in current._meta.get_fields():
-                if not (field.many_to_one or field.one_to_one) or not field.concrete:
-                    continue
-                step = f"{path}__{field.name}" if path else field.name
-                first_nullable = nullable if path else (field.name if field.null else None)
-                if field.related_model is Customer:
-                    found = (step, first_nullable)
-                    break
-                next_frontier.append((field.related_model, step, first_nullable))
-            if found is not None:
-                break
-        frontier = next_frontier
-    _CUSTOMER_PATHS[model] = found
-    return found
-
-
-def scope_choices(queryset, user):
-    """Limit a filter's choices to rows of the user's customers (shared rows stay); others unchanged."""
-    from apps.companies.selectors import (
-        user_sees_all_customers,  # upward (core -> companies), at call time until issue 12 moves the scoping helpers to companies
-    )
-
-    found = customer_path_of(queryset.model)
-    if found is None or user_sees_all_customers(user):
-        return queryset
-    path, nullable = found
-    if not user or not user.is_authenticated:
-        return queryset.none()
-    mine = Q(**{f"{path}__users" if path else "users": user})
-    if nullable:
-        mine |= Q(**{f"{nullable}__isnull": True})
-    return queryset.filter(mine)
-
-
-class ScopedFilterBackend(DjangoFilterBackend):
-    """django-filter with every model-choice filter limited to the user's customers' objects.
-
-    Why: the choices are validated against the queryset, so with Django's default (every row) a filter
-    naming another customer's object answered an empty 200 while an absent one answered 400 "Select a valid
-    choice": an existence oracle. Scoped, both get the same 400.
-    """
-
-    def get_filterset(self, request, queryset, view):
-        filterset = super().get_filterset(request, queryset, view)
-        if filterset is None:
-            return None
-        for name, flt in filterset.filters.items():
-            # Only filters in use: scoping costs a query (the user's role) that an unfiltered list need not pay.
-            if name in request.query_params and isinstance(
-                flt, ModelChoiceFilter | ModelMultipleChoiceFilter
-            ):
-                choices = flt.get_queryset(request)
-                filterset.filters[name].queryset = scope_choices(choices, request.user)
-        return filterset
 
 
 def _error(message: str, extra: dict | None, status_code: int) -> Response:

@@ -11,11 +11,13 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from apps.companies.scoping import CustomerScopedAdmin
 from apps.companies.selectors import customers_visible_to
-from apps.core.admin import CustomerScopedAdmin, ReadOnlyInline
+from apps.core import panels
+from apps.core.admin import ReadOnlyInline
 from apps.core.errors import ApplicationError
 
-from . import delivery, services
+from . import admin_mappings, delivery, services  # noqa: F401 - admin_mappings registers the mapping pages
 from .models import (
     CauseType,
     ChangeBatch,
@@ -393,11 +395,8 @@ class DownstreamActionAdmin(CustomerScopedAdmin):
 
     @admin.display(description="Configuration in force when decided")
     def configuration_in_force(self, obj):
-        from apps.audit.asof import (
-            configuration_in_force,  # upward (employees -> audit, the top layer): the as-of reading, at call time
-        )
-
-        return configuration_in_force(obj)
+        # Rendered by the audit app (a higher layer, which keeps the history): see apps/core/panels.py.
+        return panels.panel_render("configuration-in-force", obj, missing="no audit history installed")
 
     @admin.action(description="Replay: deliver again with the same key", permissions=["change"])
     def replay(self, request, queryset):

@@ -10,9 +10,10 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.companies.scoping import CustomerScopedMixin
 from apps.companies.selectors import company_sets_for, customers_visible_to, scope_to_user
 from apps.core import destinations
-from apps.core.api import ActionPermission, CustomerScopedMixin, StrictInputMixin
+from apps.core.api import ActionPermission, StrictInputMixin
 from apps.core.errors import ApplicationError
 
 from . import delivery, selectors, services

@@ -21,23 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-
-class StatusType(StrEnum):
-    ACTIVE = "active"
-    LEAVE = "leave"
-    TERMINATED = "terminated"
-
-
-# Seed 002's standard codes: code -> (description, type).
-STANDARD_CODES: dict[str, tuple[str, StatusType]] = {
-    "A": ("Active", StatusType.ACTIVE),
-    "T": ("Terminated", StatusType.TERMINATED),
-    "D": ("Deceased", StatusType.TERMINATED),
-    "R": ("Retired", StatusType.TERMINATED),
-    "L": ("Leave of Absence", StatusType.LEAVE),
-    "XT": ("Transferred", StatusType.TERMINATED),
-}
-TRANSFER_CODE = "XT"
+from apps.mappings.codes import STANDARD_CODES, TRANSFER_CODE, StatusType
 
 
 class Transition(StrEnum):

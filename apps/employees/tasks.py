@@ -7,7 +7,7 @@ import logging
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
-from apps.integrations.schedules import ScheduleSpec, register
+from apps.core.schedules import ScheduleSpec, register
 
 from . import delivery, services
 

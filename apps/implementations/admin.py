@@ -16,8 +16,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from apps.companies.scoping import CustomerScopedAdmin
 from apps.companies.selectors import scope_to_user
-from apps.core.admin import CustomerScopedAdmin, ReadOnlyInline
+from apps.core.admin import ReadOnlyInline
 from apps.core.errors import ApplicationError
 
 from . import selectors, services

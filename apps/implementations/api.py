@@ -11,8 +11,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.companies.models import Customer
+from apps.companies.scoping import CustomerScopedMixin
 from apps.companies.selectors import customers_visible_to, scope_to_user
-from apps.core.api import ActionPermission, CustomerScopedMixin, StrictInputMixin
+from apps.core.api import ActionPermission, StrictInputMixin
 from apps.core.exports import SafeWriter
 from apps.integrations.models import Connection
 

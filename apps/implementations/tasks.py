@@ -6,7 +6,7 @@ import logging
 
 from django_q.models import Schedule
 
-from apps.integrations.schedules import ScheduleSpec, register
+from apps.core.schedules import ScheduleSpec, register
 
 from . import services
 from .models import ImplementationProject

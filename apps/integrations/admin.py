@@ -7,7 +7,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from apps.core.admin import CustomerScopedAdmin, ReadOnlyInline
+from apps.companies.scoping import CustomerScopedAdmin
+from apps.core.admin import ReadOnlyInline
 from apps.core.errors import ApplicationError
 
 from . import services

@@ -8,8 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.companies.models import Company
+from apps.companies.scoping import CustomerScopedMixin
 from apps.companies.selectors import companies_for, customers_visible_to
-from apps.core.api import ActionPermission, CustomerScopedMixin, StrictInputMixin
+from apps.core.api import ActionPermission, StrictInputMixin
 
 from . import services
 from .models import SECRET_FIELDS, ApiCall, Connection, SyncRun, WebhookEvent

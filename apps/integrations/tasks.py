@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_q.models import Schedule
 
-from .schedules import ScheduleSpec, register
+from apps.core.schedules import ScheduleSpec, register
 
 
 def enqueue_sync_run(run_id: int) -> None:

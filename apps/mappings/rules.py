@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from apps.employees.lifecycle import STANDARD_CODES, StatusType
+from .codes import STANDARD_CODES, StatusType
 
 
 @dataclass(frozen=True, slots=True)

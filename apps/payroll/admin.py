@@ -11,7 +11,8 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from apps.core.admin import CustomerScopedAdmin, ReadOnlyInline
+from apps.companies.scoping import CustomerScopedAdmin
+from apps.core.admin import ReadOnlyInline
 from apps.core.errors import ApplicationError
 
 from . import services

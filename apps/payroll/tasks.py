@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django_q.models import Schedule
 
+from apps.core.schedules import ScheduleSpec, register
 from apps.integrations.models import SyncRun, WebhookEvent
-from apps.integrations.schedules import ScheduleSpec, register
 from apps.integrations.services import register_sync_kind, register_webhook_handler
 
 

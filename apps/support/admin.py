@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from apps.core.admin import CustomerScopedAdmin, ReadOnlyInline
+from apps.companies.scoping import CustomerScopedAdmin
+from apps.core.admin import ReadOnlyInline
 from apps.core.errors import ApplicationError
 
 from . import selectors, services

@@ -13,8 +13,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.companies.models import Company, Customer
+from apps.companies.scoping import CustomerScopedMixin, ScopedFilterBackend
 from apps.companies.selectors import companies_for, customers_visible_to
-from apps.core.api import ActionPermission, CustomerScopedMixin, ScopedFilterBackend, StrictInputMixin
+from apps.core.api import ActionPermission, StrictInputMixin
 from apps.core.errors import ApplicationError
 from apps.employees.models import Employee
 from apps.integrations.models import ApiCall, Connection

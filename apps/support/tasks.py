@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from apps.integrations.schedules import ScheduleSpec, register
+from apps.core.schedules import ScheduleSpec, register
 
 from . import services
 

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "apps.sandbox",
     "apps.dashboard",
     "apps.audit",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [
@@ -186,7 +187,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["apps.core.api.RoleModelPermissions"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["apps.core.api.ScopedFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["apps.companies.scoping.ScopedFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "apps.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
     # Per API token / signed-in user, and per address for anonymous requests; rates below.

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from apps.audit import registry, services, tasks
 from apps.audit.models import AuditEvent
+from apps.core.schedules import all_schedules
 from apps.employees.services import filter_rule_save
-from apps.integrations.schedules import all_schedules
 from apps.mappings.models import FilterRule
 from apps.support.models import Ticket
 from tests.support.factories import TicketFactory

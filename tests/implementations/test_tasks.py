@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from apps.core.schedules import all_schedules
 from apps.implementations import services, tasks
 from apps.integrations.models import Connection
-from apps.integrations.schedules import all_schedules
 from tests.implementations.factories import make_project
 from tests.integrations.factories import ConnectionFactory
 

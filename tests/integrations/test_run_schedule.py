@@ -10,9 +10,9 @@ from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from apps.integrations import schedules
+from apps.core import schedules
+from apps.core.schedules import ScheduleSpec, all_schedules
 from apps.integrations.models import ApiCall
-from apps.integrations.schedules import ScheduleSpec, all_schedules
 from tests.integrations.factories import ApiCallFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import importlib
 import pytest
 from django_q.models import Schedule
 
-from apps.integrations.schedules import all_schedules
+from apps.core.schedules import all_schedules
 
 SPECS = all_schedules()
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from apps.core.schedules import all_schedules
 from apps.integrations.models import SyncRun
-from apps.integrations.schedules import all_schedules
 from apps.integrations.services import sync_kinds
 from apps.payroll import services, tasks
 from apps.payroll.models import PayrollSettings

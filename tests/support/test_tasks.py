@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from apps.integrations.schedules import all_schedules
+from apps.core.schedules import all_schedules
 from apps.support import tasks
 from apps.support.models import State, Ticket
 from tests.integrations.factories import ConnectionFactory

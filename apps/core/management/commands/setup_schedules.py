@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from apps.integrations.schedules import schedules_install
+from apps.core.schedules import schedules_install
 
 
 class Command(BaseCommand):

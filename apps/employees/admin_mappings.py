@@ -1,4 +1,8 @@
-"""Admin for status codes, mappings (map + preview + release) and filter rules (with a preview count)."""
+"""Admin for status codes, mappings (map + preview + release) and filter rules (with a preview count).
+
+The models live in ``apps.mappings`` (a lower layer: codes, mappings and rules, nothing about people); these
+pages live here because every change they make re-decides employees and persons through this app's services.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from apps.companies.models import Company
-from apps.core.admin import ScopedListFiltersMixin
+from apps.companies.scoping import ScopedListFiltersMixin
 from apps.core.errors import ApplicationError
-from apps.employees import services
+from apps.mappings.models import FilterRule, StatusCode, StatusMapping, StatusType
 
-from .models import FilterRule, StatusCode, StatusMapping, StatusType
+from . import services
+from .models import StatusEvent
 
 
 class ScopedToCompanySets(ScopedListFiltersMixin, admin.ModelAdmin):
@@ -67,8 +72,6 @@ class StatusCodeAdmin(ScopedToCompanySets):
     readonly_fields = ("standard", "standard_type")
 
     def get_queryset(self, request):
-        from apps.employees.models import StatusEvent
-
         held = (
             StatusEvent.objects.filter(
                 held=True, code=OuterRef("code"), employee__company__company_set=OuterRef("company_set")

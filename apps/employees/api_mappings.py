@@ -1,4 +1,8 @@
-"""REST API: status codes, status mappings (with preview) and filter rules (with preview)."""
+"""REST API: status codes, status mappings (with preview) and filter rules (with preview).
+
+The models live in ``apps.mappings``; the endpoints live here because saving a mapping or a rule re-decides
+employees and persons through this app's services (see docs/architecture.md, the layers).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,9 @@ from rest_framework.response import Response
 from apps.companies.models import Company, CompanySet
 from apps.companies.selectors import companies_for, company_sets_for
 from apps.core.api import ActionPermission, StrictInputMixin
-from apps.employees import services
+from apps.mappings.models import FilterRule, StatusCode, StatusMapping
 
-from .models import FilterRule, StatusCode, StatusMapping
+from . import services
 
 
 def _scope_label(company_set_id, company) -> str:

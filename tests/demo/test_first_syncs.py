@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django_q.models import Schedule
 
+from apps.demo.first_syncs import SCHEDULE_NAME, demo_first_syncs, demo_first_syncs_schedule
 from apps.employees.models import Employee
-from apps.integrations.demo import SCHEDULE_NAME, demo_first_syncs, demo_first_syncs_schedule
 from apps.integrations.models import ApiCall, SyncRun
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]

@@ -13,8 +13,8 @@ import logging
 from django.utils import timezone
 from django_q.models import Schedule
 
-from .models import Connection, SyncRun
-from .services import SyncConflict, sync_run_execute, sync_run_request
+from apps.integrations.models import Connection, SyncRun
+from apps.integrations.services import SyncConflict, sync_run_execute, sync_run_request
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def demo_first_syncs_schedule(*, delay_seconds: int = 20) -> bool:
     Schedule.objects.update_or_create(
         name=SCHEDULE_NAME,
         defaults={
-            "func": "apps.integrations.demo.demo_first_syncs",
+            "func": "apps.demo.first_syncs.demo_first_syncs",
             "schedule_type": Schedule.ONCE,
             "repeats": 1,
             "next_run": timezone.now() + dt.timedelta(seconds=delay_seconds),

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_q.models import Schedule
 
 from apps.core.errors import ApplicationError
-from apps.integrations.schedules import all_schedules, schedule_find, schedule_run_now
+from apps.core.schedules import all_schedules, schedule_find, schedule_run_now
 
 
 class Command(BaseCommand):

@@ -27,8 +27,20 @@ from django.utils import timezone
 
 from apps.companies.models import Company, CompanySet, Customer, Provider
 from apps.companies.services import company_create, company_set_create, customer_create
+from apps.demo.first_syncs import demo_first_syncs_schedule
+from apps.employees.models import Employee
+from apps.employees.records import EmployeeRecord, Source
+from apps.employees.services import change_batch, employee_records_apply, status_mapping_set
+from apps.implementations.models import ChecklistTemplate, ImplementationProject
+from apps.implementations.services import deliverable_complete, project_create
 from apps.integrations.models import Connection
+from apps.integrations.providers.paylocity.records import employee_record
 from apps.integrations.services import connection_create, connection_update
+from apps.sandbox.models import SandboxEmployee
+from apps.sandbox.services.seed import sandbox_seed
+from apps.sandbox.wire import paylocity_employee
+from apps.support.models import Ticket
+from apps.support.services import ticket_create
 from apps.users.models import User
 from apps.users.roles import CONSULTANTS, SUPPORT
 
@@ -87,7 +99,6 @@ class Command(BaseCommand):
     help = "Create demo customers, sandbox connections, employees, tickets and a project (safe to run again)."
 
     def handle(self, *args, **options):
-        from apps.sandbox.services.seed import sandbox_seed
 
         sandbox_seed()
         with transaction.atomic():
@@ -97,7 +108,6 @@ class Command(BaseCommand):
         self._project(acme)
         self._agent_ticket(acme)
         self._users(acme)
-        from apps.integrations.demo import demo_first_syncs_schedule
 
         if demo_first_syncs_schedule():
             self.stdout.write(
@@ -148,12 +158,6 @@ class Command(BaseCommand):
     # --- employees through the one write path ----------------------------------------------------------------
 
     def _acme_employees(self, customer: Customer) -> None:
-        from apps.employees.models import Employee
-        from apps.employees.records import EmployeeRecord, Source
-        from apps.employees.services import change_batch, employee_records_apply, status_mapping_set
-        from apps.integrations.providers.paylocity.records import employee_record
-        from apps.sandbox.models import SandboxEmployee
-        from apps.sandbox.wire import paylocity_employee
 
         if Employee.objects.filter(company__company_set__customer=customer).exists():
             return
@@ -191,8 +195,6 @@ class Command(BaseCommand):
                     )
 
     def _project(self, customer: Customer) -> None:
-        from apps.implementations.models import ChecklistTemplate, ImplementationProject
-        from apps.implementations.services import deliverable_complete, project_create
 
         if ImplementationProject.objects.filter(customer=customer).exists():
             return
@@ -210,9 +212,6 @@ class Command(BaseCommand):
             )
 
     def _agent_ticket(self, customer: Customer) -> None:
-        from apps.employees.models import Employee
-        from apps.support.models import Ticket
-        from apps.support.services import ticket_create
 
         if Ticket.objects.filter(customer=customer, origin="agent").exists():
             return
