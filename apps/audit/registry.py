@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.apps import apps as django_apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import signals as model_signals
 from simple_history import register
@@ -257,8 +258,8 @@ def _write_event(sender, instance, history_instance, **kwargs):
     spec = SPECS.get(type(instance))
     if spec is None:
         return
-    from .models import AuditEvent  # this module is imported by models.py's app before AuditEvent is defined
-
+    # By name: models.py imports this module to register the histories, so importing it back would be a cycle.
+    AuditEvent = django_apps.get_model("audit", "AuditEvent")
     action = {"+": AuditEvent.Action.CREATED, "~": AuditEvent.Action.CHANGED, "-": AuditEvent.Action.DELETED}
     try:
         customer_id = spec.customer(instance)
