@@ -70,8 +70,20 @@ def schedule_run_now(name: str):
 
 
 def schedules_install() -> list[str]:
+    """Create or update every defined schedule, and remove recurring ones of ours that are no longer defined.
+
+    "Ours" means a job in an app's ``tasks`` module: a schedule renamed in code would otherwise keep running
+    under its old name beside the new one. One-off schedules (the demo's first syncs) are left alone.
+    """
     lines = []
-    for spec in all_schedules():
+    specs = all_schedules()
+    stale = Schedule.objects.filter(func__regex=r"^apps\.\w+\.tasks\.", repeats__lt=0).exclude(
+        name__in=[spec.name for spec in specs]
+    )
+    for name in stale.values_list("name", flat=True):
+        lines.append(f"removed: {name} (no longer defined)")
+    stale.delete()
+    for spec in specs:
         defaults = {
             "func": spec.func,
             "schedule_type": spec.schedule_type,

@@ -15,8 +15,8 @@ logger = logging.getLogger(__name__)
 
 register(
     ScheduleSpec(
-        name="implementations.refresh_evidence",
-        func="apps.implementations.tasks.refresh_evidence_all",
+        name="implementations.refresh_all_evidence",
+        func="apps.implementations.tasks.refresh_all_evidence",
         when="every 30 minutes: check the evidence of every active project and tick the lines it proves",
         schedule_type=Schedule.MINUTES,
         minutes=30,
@@ -32,7 +32,7 @@ def refresh_evidence(project_id: int) -> int:
     return len(services.deliverables_refresh_evidence(project=project))
 
 
-def refresh_evidence_all() -> int:
+def refresh_all_evidence() -> int:
     """Check every active project, one transaction each, so one failing project does not stop the others."""
     completed = 0
     ids = ImplementationProject.objects.filter(state=ImplementationProject.State.ACTIVE).values_list(

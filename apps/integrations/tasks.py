@@ -26,13 +26,13 @@ def webhook_event_task(event_id: int) -> None:
     webhook_event_process(event_id=event_id)
 
 
-def webhook_events_sweep_task() -> int:
+def sweep_webhook_inbox() -> int:
     from .services import webhook_events_sweep
 
     return webhook_events_sweep()
 
 
-def sync_runs_sweep_task() -> int:
+def sweep_sync_runs() -> int:
     """Fail runs whose worker died; re-enqueue pending runs whose task was lost."""
     from .services import sync_runs_pending_lost, sync_runs_reap_stale
 
@@ -42,7 +42,7 @@ def sync_runs_sweep_task() -> int:
     return reaped
 
 
-def nightly_syncs_task() -> int:
+def run_nightly_syncs() -> int:
     from .services import sync_runs_nightly
 
     runs = sync_runs_nightly()
@@ -51,19 +51,19 @@ def nightly_syncs_task() -> int:
     return len(runs)
 
 
-def fair_use_check_task() -> int:
+def check_fair_use() -> int:
     from .services import fair_use_check_all
 
     return fair_use_check_all()
 
 
-def api_calls_prune_task() -> int:
+def prune_api_calls() -> int:
     from .services import api_calls_prune
 
     return api_calls_prune()
 
 
-def affinity_files_pull_task() -> int:
+def pull_affinity_files() -> int:
     """Pull the SFTP folder of every live Affinity connection that has one."""
     from .models import Connection
     from .services import affinity_files_pull
@@ -76,7 +76,7 @@ def affinity_files_pull_task() -> int:
     return pulled
 
 
-def prismhr_events_poll_task() -> int:
+def poll_prismhr_events() -> int:
     from .services.inbox import prismhr_events_poll_all
 
     return prismhr_events_poll_all()
@@ -84,8 +84,8 @@ def prismhr_events_poll_task() -> int:
 
 register(
     ScheduleSpec(
-        name="integrations: poll PrismHR subscription events",
-        func="apps.integrations.tasks.prismhr_events_poll_task",
+        name="integrations.poll_prismhr_events",
+        func="apps.integrations.tasks.poll_prismhr_events",
         when="every 5 minutes: take new PrismHR subscription events (getNewEvents) into the webhook inbox",
         schedule_type=Schedule.MINUTES,
         minutes=5,
@@ -93,8 +93,8 @@ register(
 )
 register(
     ScheduleSpec(
-        name="integrations: sweep the webhook inbox",
-        func="apps.integrations.tasks.webhook_events_sweep_task",
+        name="integrations.sweep_webhook_inbox",
+        func="apps.integrations.tasks.sweep_webhook_inbox",
         when="every minute: re-enqueue webhook events that are due, retrying or abandoned by a dead worker",
         schedule_type=Schedule.MINUTES,
         minutes=1,
@@ -102,8 +102,8 @@ register(
 )
 register(
     ScheduleSpec(
-        name="integrations: sweep sync runs",
-        func="apps.integrations.tasks.sync_runs_sweep_task",
+        name="integrations.sweep_sync_runs",
+        func="apps.integrations.tasks.sweep_sync_runs",
         when="every 5 minutes: fail runs whose worker died, re-enqueue pending runs whose task was lost",
         schedule_type=Schedule.MINUTES,
         minutes=5,
@@ -111,16 +111,16 @@ register(
 )
 register(
     ScheduleSpec(
-        name="integrations: nightly employee syncs",
-        func="apps.integrations.tasks.nightly_syncs_task",
+        name="integrations.run_nightly_syncs",
+        func="apps.integrations.tasks.run_nightly_syncs",
         when="every night at 02:00: a routine employee sync of every live connection",
         cron="0 2 * * *",
     )
 )
 register(
     ScheduleSpec(
-        name="integrations: fair-use check",
-        func="apps.integrations.tasks.fair_use_check_task",
+        name="integrations.check_fair_use",
+        func="apps.integrations.tasks.check_fair_use",
         when="every 10 minutes: record connections over their hourly or daily call threshold",
         schedule_type=Schedule.MINUTES,
         minutes=10,
@@ -128,16 +128,16 @@ register(
 )
 register(
     ScheduleSpec(
-        name="integrations: prune the API call log",
-        func="apps.integrations.tasks.api_calls_prune_task",
+        name="integrations.prune_api_calls",
+        func="apps.integrations.tasks.prune_api_calls",
         when="every day at 03:30: delete API call rows older than 90 days",
         cron="30 3 * * *",
     )
 )
 register(
     ScheduleSpec(
-        name="integrations: pull Affinity SFTP files",
-        func="apps.integrations.tasks.affinity_files_pull_task",
+        name="integrations.pull_affinity_files",
+        func="apps.integrations.tasks.pull_affinity_files",
         when="every 30 minutes: pull standard employee files from live Affinity connections' SFTP folders",
         schedule_type=Schedule.MINUTES,
         minutes=30,

@@ -43,14 +43,14 @@ def _enqueue(runs) -> int:
     return len(runs)
 
 
-def payroll_ongoing_dispatch_task() -> int:
+def dispatch_ongoing_imports() -> int:
     """Request and enqueue the Ongoing runs that are due."""
     from .services import payroll_ongoing_due
 
     return _enqueue(payroll_ongoing_due())
 
 
-def payroll_sync_dispatch_task() -> int:
+def dispatch_batch_syncs() -> int:
     """Request and enqueue today's Sync runs (on each connection's Sync days)."""
     from .services import payroll_sync_due
 
@@ -71,8 +71,8 @@ def notification_send_task(notification_id: int) -> None:
 
 register(
     ScheduleSpec(
-        name="payroll: ongoing batch import",
-        func="apps.payroll.tasks.payroll_ongoing_dispatch_task",
+        name="payroll.dispatch_ongoing_imports",
+        func="apps.payroll.tasks.dispatch_ongoing_imports",
         when=(
             "every 5 minutes: start the Ongoing process of each live PrismHR connection whose interval "
             "(default every 15 minutes) has passed"
@@ -83,8 +83,8 @@ register(
 )
 register(
     ScheduleSpec(
-        name="payroll: batch sync",
-        func="apps.payroll.tasks.payroll_sync_dispatch_task",
+        name="payroll.dispatch_batch_syncs",
+        func="apps.payroll.tasks.dispatch_batch_syncs",
         when=(
             "every hour on the hour: start the Sync process of each live PrismHR connection once a day on "
             "its Sync days (default Saturdays and Sundays, from 01:00)"

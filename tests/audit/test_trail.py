@@ -197,7 +197,7 @@ def test_a_custom_code_first_seen_in_a_feed_is_on_the_trail(company):
 
     # when a sync brings a code nobody has described yet
     with context.audit_context(
-        channel="worker", actor="system: schedule integrations: nightly employee syncs"
+        channel="worker", actor="system: schedule integrations.run_nightly_syncs"
     ):
         employee_records_apply(company=company, records=[record("1001", "SEAS", "2026-01-05")], source="sync")
     # then its creation is an event of the worker, for the customer
@@ -207,7 +207,7 @@ def test_a_custom_code_first_seen_in_a_feed_is_on_the_trail(company):
         "worker",
         company.company_set.customer_id,
     )
-    assert event.actor == "system: schedule integrations: nightly employee syncs"
+    assert event.actor == "system: schedule integrations.run_nightly_syncs"
 
 
 def test_the_deliverables_copied_into_a_new_project_are_on_the_trail(customer, consultant):

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_schedule_is_registered():
-    assert "implementations.refresh_evidence" in {spec.name for spec in all_schedules()}
+    assert "implementations.refresh_all_evidence" in {spec.name for spec in all_schedules()}
 
 
 def test_refresh_all_completes_lines_of_active_projects_only(customer, consultant):
@@ -22,7 +22,7 @@ def test_refresh_all_completes_lines_of_active_projects_only(customer, consultan
     active = make_project(customer, template_slug="web-api", name="Active", connections=[connection])
     held = make_project(customer, template_slug="web-api", name="Held", connections=[connection])
     services.project_state_set(project=held, state="on_hold", reason="paused", acting_user=consultant)
-    assert tasks.refresh_evidence_all() == 1
+    assert tasks.refresh_all_evidence() == 1
     assert active.deliverables.get(evidence_kind="connection_live").done
     assert not held.deliverables.get(evidence_kind="connection_live").done
 

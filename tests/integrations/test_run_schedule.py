@@ -17,7 +17,7 @@ from tests.integrations.factories import ApiCallFactory
 
 pytestmark = pytest.mark.django_db
 
-PRUNE = "integrations: prune the API call log"
+PRUNE = "integrations.prune_api_calls"
 
 
 def _run(*args) -> str:

@@ -26,9 +26,9 @@ def test_both_payroll_kinds_are_registered_for_the_sync_command():
 
 def test_both_schedules_are_registered_and_say_when_they_run():
     names = {s.name: s for s in all_schedules()}
-    assert names["payroll: ongoing batch import"].minutes == 5
-    assert "15 minutes" in names["payroll: ongoing batch import"].when
-    assert "Saturdays and Sundays" in names["payroll: batch sync"].when
+    assert names["payroll.dispatch_ongoing_imports"].minutes == 5
+    assert "15 minutes" in names["payroll.dispatch_ongoing_imports"].when
+    assert "Saturdays and Sundays" in names["payroll.dispatch_batch_syncs"].when
 
 
 def test_the_ongoing_process_is_due_every_15_minutes_by_default(prism_connection):
@@ -73,5 +73,5 @@ def test_paused_or_testing_connections_are_not_dispatched(prism_connection):
 def test_the_dispatch_task_enqueues_the_runs_it_requested(prism_connection, monkeypatch):
     enqueued = []
     monkeypatch.setattr("apps.integrations.tasks.enqueue_sync_run", enqueued.append)
-    assert tasks.payroll_ongoing_dispatch_task() == 1
+    assert tasks.dispatch_ongoing_imports() == 1
     assert enqueued == [SyncRun.objects.get(kind="payroll-ongoing").pk]

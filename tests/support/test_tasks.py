@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def test_schedules_are_registered_hourly_and_daily():
     specs = {s.name: s for s in all_schedules()}
-    assert specs["support.tickets_auto_resolve"].cron == "23 * * * *"
-    assert specs["support.secret_expiry_check"].cron == "10 6 * * *"
-    assert specs["support.tickets_auto_resolve"].func == "apps.support.tasks.tickets_auto_resolve"
+    assert specs["support.resolve_quiet_tickets"].cron == "23 * * * *"
+    assert specs["support.check_expiring_secrets"].cron == "10 6 * * *"
+    assert specs["support.resolve_quiet_tickets"].func == "apps.support.tasks.resolve_quiet_tickets"
 
 
 def test_auto_resolve_task_resolves_quiet_automatic_tickets(customer):
@@ -30,14 +30,14 @@ def test_auto_resolve_task_resolves_quiet_automatic_tickets(customer):
         automatic_key="a",
         opened_at=timezone.now() - dt.timedelta(days=2),
     )
-    assert tasks.tickets_auto_resolve() == 1
+    assert tasks.resolve_quiet_tickets() == 1
     quiet.refresh_from_db()
     assert quiet.state == State.RESOLVED
     # running it twice is safe
-    assert tasks.tickets_auto_resolve() == 0
+    assert tasks.resolve_quiet_tickets() == 0
 
 
 def test_secret_expiry_task_raises_a_ticket(customer):
     ConnectionFactory(customer=customer, secret_expires_at=timezone.now() + dt.timedelta(days=3))
-    assert tasks.secret_expiry_check() == 1
+    assert tasks.check_expiring_secrets() == 1
     assert Ticket.objects.get().category == "connection"

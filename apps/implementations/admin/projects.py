@@ -1,19 +1,15 @@
-"""Admin for implementation projects: checklist by phase, tick to complete, advance with override, templates.
-
-Deliverables are ticked and projects advanced only through the services, so that every change is history.
-"""
+"""Implementation projects: the checklist by phase, advancing with override, extracts."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from apps.companies.scoping import CustomerScopedAdmin
@@ -21,19 +17,19 @@ from apps.companies.selectors import scope_to_user
 from apps.core.admin import ReadOnlyInline
 from apps.core.errors import ApplicationError
 
-from . import selectors, services
-from .models import (
+from .. import selectors, services
+from ..api import extract_response
+from ..models import (
     ChecklistTemplate,
-    ChecklistTemplateItem,
     Deliverable,
-    DeliverableChange,
     ExtractDownload,
     ImplementationProject,
     Party,
-    PartyContact,
     PhaseChange,
 )
-from .phases import PHASE_ORDER, Phase, next_phase, owner_label
+from ..phases import PHASE_ORDER, Phase, next_phase
+from .deliverables import PHASE_INLINES, _apply_deliverable_forms
+from .parties import PartyInline
 
 PHASE_RANK = Case(
     *(When(phase=phase, then=Value(index)) for index, phase in enumerate(PHASE_ORDER)),
@@ -42,282 +38,6 @@ PHASE_RANK = Case(
 
 
 # --- Templates ---------------------------------------------------------------------------------------------
-
-
-class ChecklistTemplateItemInline(admin.TabularInline):
-    model = ChecklistTemplateItem
-    extra = 0
-    fields = (
-        "order",
-        "phase",
-        "section",
-        "owner_role",
-        "owner_join",
-        "co_owner_role",
-        "responsibility",
-        "evidence_kind",
-    )
-    formfield_overrides = {
-        ChecklistTemplateItem._meta.get_field("responsibility").__class__: {
-            "widget": forms.Textarea(attrs={"rows": 3, "cols": 60})
-        }
-    }
-
-
-@admin.register(ChecklistTemplate)
-class ChecklistTemplateAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "integration_method", "active", "item_count")
-    list_filter = ("integration_method", "active")
-    search_fields = ("name", "slug", "description")
-    prepopulated_fields = {"slug": ("name",)}
-    inlines = [ChecklistTemplateItemInline]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(item_total=Count("items"))
-
-    @admin.display(description="lines", ordering="item_total")
-    def item_count(self, obj):
-        return obj.item_total
-
-
-# --- Parties ----------------------------------------------------------------------------------------------
-
-
-class PartyContactInline(admin.TabularInline):
-    model = PartyContact
-    extra = 1
-    fields = ("name", "title", "email", "phone", "primary")
-
-
-@admin.register(Party)
-class PartyAdmin(CustomerScopedAdmin):
-    customer_path = "project__customer"
-    list_display = ("team_name", "role", "organisation", "project")
-    list_filter = ("role",)
-    search_fields = (
-        "team_name",
-        "organisation",
-        "project__name",
-        "project__customer__name",
-        "contacts__name",
-    )
-    list_select_related = ("project__customer",)
-    autocomplete_fields = ("project",)
-    inlines = [PartyContactInline]
-
-    def save_model(self, request, obj, form, change):
-        party = services.party_set(
-            project=obj.project,
-            role=obj.role,
-            team_name=obj.team_name,
-            organisation=obj.organisation,
-            party=Party.objects.get(pk=obj.pk) if change else None,
-            acting_user=request.user,
-        )
-        obj.pk = party.pk
-
-    def delete_model(self, request, obj):
-        services.party_delete(party=obj, acting_user=request.user)
-
-    def save_formset(self, request, form, formset, change):
-        _save_contacts(request, formset, form.instance)
-
-
-def _save_contacts(request, formset, party: Party) -> None:
-    formset.save(commit=False)
-    for contact in formset.deleted_objects:
-        services.party_contact_delete(contact=contact, acting_user=request.user)
-    for contact in [*formset.new_objects, *(obj for obj, _ in formset.changed_objects)]:
-        services.party_contact_set(
-            party=party,
-            name=contact.name,
-            email=contact.email,
-            phone=contact.phone,
-            title=contact.title,
-            primary=contact.primary,
-            contact=contact if contact.pk else None,
-            acting_user=request.user,
-        )
-
-
-class PartyInline(admin.TabularInline):
-    model = Party
-    extra = 0
-    fields = ("role", "team_name", "organisation", "contact_list")
-    readonly_fields = ("contact_list",)
-    show_change_link = True
-    verbose_name_plural = "Parties (who fills each owner role; open one to edit its contacts)"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("contacts")
-
-    @admin.display(description="contacts")
-    def contact_list(self, obj):
-        if not obj.pk:
-            return "-"
-        return (
-            format_html_join(", ", "{} {} {}", ((c.name, c.email, c.phone) for c in obj.contacts.all()))
-            or "Add contacts on the party's page."
-        )
-
-
-# --- Deliverables -----------------------------------------------------------------------------------------
-
-
-class DeliverableChangeInline(ReadOnlyInline):
-    model = DeliverableChange
-    fields = ("created_at", "action", "actor", "note")
-    readonly_fields = fields
-    show_change_link = False
-
-
-class DeliverableForm(forms.ModelForm):
-    class Meta:
-        model = Deliverable
-        fields = ("done", "notes")
-        widgets = {"notes": forms.Textarea(attrs={"rows": 2, "cols": 40})}
-
-
-def _apply_deliverable_forms(request, forms_) -> int:
-    """Send each changed tick or note to the services; return how many lines changed."""
-    changed = 0
-    for form in forms_:
-        if not form.has_changed() or not form.instance.pk:
-            continue
-        data = form.cleaned_data
-        deliverable = Deliverable.objects.get(pk=form.instance.pk)
-        services.deliverable_update(
-            deliverable=deliverable,
-            done=data["done"] if "done" in form.changed_data else None,
-            notes=data["notes"] if "notes" in form.changed_data else None,
-            acting_user=request.user,
-        )
-        changed += 1
-    return changed
-
-
-class _PhaseDeliverableInline(admin.TabularInline):
-    """The checklist lines of one phase; tick "done" to complete a line through the service."""
-
-    model = Deliverable
-    form = DeliverableForm
-    phase: str = ""
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    fields = ("section", "owners", "responsibility_text", "evidence", "done", "done_info", "notes")
-    readonly_fields = ("section", "owners", "responsibility_text", "evidence", "done_info")
-    template = "admin/edit_inline/tabular.html"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(phase=self.phase).select_related("done_by")
-
-    def get_formset(self, request, obj=None, **kwargs):
-        self._names = dict(obj.parties.values_list("role", "team_name")) if obj else {}
-        return super().get_formset(request, obj, **kwargs)
-
-    @admin.display(description="owner")
-    def owners(self, obj):
-        return owner_label(obj.owner_roles, obj.owner_join, names=getattr(self, "_names", {}))
-
-    @admin.display(description="responsibility")
-    def responsibility_text(self, obj):
-        return obj.responsibility
-
-    @admin.display(description="evidence")
-    def evidence(self, obj):
-        return _evidence_html(obj)
-
-    @admin.display(description="done by")
-    def done_info(self, obj):
-        if not obj.done:
-            return "-"
-        who = obj.done_by.get_username() if obj.done_by else services.SYSTEM
-        return f"{who}, {timezone.localtime(obj.done_at):%Y-%m-%d %H:%M}"
-
-
-def _evidence_html(obj: Deliverable):
-    if not obj.evidence_kind:
-        return "-"
-    if not obj.evidence_checked_at:
-        return format_html("<em>{}</em> (not checked yet)", obj.get_evidence_kind_display())
-    mark = "✔" if obj.evidence_satisfied else "✘"
-    if obj.evidence_link:
-        return format_html('{} <a href="{}">{}</a>', mark, obj.evidence_link, obj.evidence_summary)
-    return format_html("{} {}", mark, obj.evidence_summary)
-
-
-def _phase_inline(phase: str) -> type[_PhaseDeliverableInline]:
-    return type(
-        f"{phase.title().replace('_', '')}DeliverableInline",
-        (_PhaseDeliverableInline,),
-        {
-            "phase": phase,
-            "verbose_name": f"{Phase(phase).label} deliverable",
-            "verbose_name_plural": f"{Phase(phase).label} deliverables",
-        },
-    )
-
-
-PHASE_INLINES = [_phase_inline(phase) for phase in PHASE_ORDER]
-
-
-@admin.register(Deliverable)
-class DeliverableAdmin(CustomerScopedAdmin):
-    customer_path = "project__customer"
-    form = DeliverableForm
-    list_display = (
-        "responsibility_short",
-        "project",
-        "phase",
-        "owner_key",
-        "done",
-        "done_at",
-        "evidence_kind",
-    )
-    list_filter = ("phase", "done", "owner_role", "evidence_kind")
-    search_fields = ("responsibility", "project__name", "project__customer__name")
-    list_select_related = ("project__customer",)
-    readonly_fields = (
-        "project",
-        "phase",
-        "section",
-        "owner_key",
-        "responsibility",
-        "evidence_kind",
-        "evidence_display",
-        "done_by",
-        "done_at",
-    )
-    fields = (*readonly_fields[:6], "evidence_display", "done", "done_by", "done_at", "notes")
-    inlines = [DeliverableChangeInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="responsibility")
-    def responsibility_short(self, obj):
-        return obj.responsibility[:90]
-
-    @admin.display(description="owner")
-    def owner_key(self, obj):
-        return obj.owner_key
-
-    @admin.display(description="evidence")
-    def evidence_display(self, obj):
-        return _evidence_html(obj)
-
-    def save_model(self, request, obj, form, change):
-        _apply_deliverable_forms(request, [form])
-
-
-# --- Projects ---------------------------------------------------------------------------------------------
 
 
 class PhaseChangeInline(ReadOnlyInline):
@@ -632,8 +352,6 @@ class ImplementationProjectAdmin(CustomerScopedAdmin):
         return TemplateResponse(request, "implementations/advance.html", context)
 
     def extract_view(self, request, pk):
-        from .api import extract_response
-
         project = get_object_or_404(self.get_queryset(request), pk=pk)
         if not request.user.has_perms(
             ["implementations.change_implementationproject", "employees.view_employee"]
