@@ -196,9 +196,7 @@ def test_a_custom_code_first_seen_in_a_feed_is_on_the_trail(company):
     from tests.employees.factories import record
 
     # when a sync brings a code nobody has described yet
-    with context.audit_context(
-        channel="worker", actor="system: schedule integrations.run_nightly_syncs"
-    ):
+    with context.audit_context(channel="worker", actor="system: schedule integrations.run_nightly_syncs"):
         employee_records_apply(company=company, records=[record("1001", "SEAS", "2026-01-05")], source="sync")
     # then its creation is an event of the worker, for the customer
     event = _events("mappings.statuscode")[-1]
