@@ -6,6 +6,7 @@ from django.contrib import admin
 from . import services
 from .models import Company, CompanySet, Customer
 from .scoping import CustomerScopedAdmin
+from .selectors import customers_visible_to
 
 
 class CompanySetInline(admin.TabularInline):
@@ -25,8 +26,6 @@ class CustomerAdmin(CustomerScopedAdmin):
     customer_path = "pk"
 
     def get_queryset(self, request):
-        from .selectors import customers_visible_to
-
         return customers_visible_to(request.user)
 
 

@@ -10,6 +10,7 @@ from apps.core.api import StrictInputMixin
 from . import services
 from .models import Company, CompanySet, Customer
 from .scoping import CustomerScopedMixin
+from .selectors import company_sets_for, customers_visible_to
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -27,8 +28,6 @@ class CompanySetSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
     def validate_customer(self, customer):
-        from .selectors import customers_visible_to
-
         if not customers_visible_to(self.context["request"].user).filter(pk=customer.pk).exists():
             raise serializers.ValidationError("Unknown customer.")
         return customer
@@ -45,8 +44,6 @@ class CompanySerializer(serializers.ModelSerializer):
         validators = []
 
     def validate_company_set(self, company_set):
-        from .selectors import company_sets_for
-
         if not company_sets_for(self.context["request"].user).filter(pk=company_set.pk).exists():
             raise serializers.ValidationError("Unknown company set.")
         return company_set
@@ -67,8 +64,6 @@ class CustomerViewSet(
     filterset_fields = ["slug", "active"]
 
     def get_queryset(self):
-        from .selectors import customers_visible_to
-
         return customers_visible_to(self.request.user)
 
     def perform_create(self, serializer):

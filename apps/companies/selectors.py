@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from apps.users.roles import ADMINS
+
 from .models import Company, CompanySet, Customer
 
 
 def user_sees_all_customers(user) -> bool:
-    from apps.users.roles import ADMINS
-
     if not user or not user.is_authenticated:
         return False
     if user.is_superuser or user.all_customers:

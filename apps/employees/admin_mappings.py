@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from apps.companies.models import Company
 from apps.companies.scoping import ScopedListFiltersMixin
+from apps.companies.selectors import company_sets_for
 from apps.core.errors import ApplicationError
 from apps.mappings.models import FilterRule, StatusCode, StatusMapping, StatusType
 
@@ -30,8 +31,6 @@ class ScopedToCompanySets(ScopedListFiltersMixin, admin.ModelAdmin):
 
     def scoped_queryset(self, qs, user):
         """Rows of company sets the user may see (standard status codes belong to everyone)."""
-        from apps.companies.selectors import company_sets_for
-
         visible = company_sets_for(user).values("pk")
         if self.model is StatusCode:
             return qs.filter(Q(standard=True) | Q(company_set__in=visible))

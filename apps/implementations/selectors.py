@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from apps.companies.selectors import scope_to_user
+from apps.employees.models import Employee, StatusEvent
 
 from .models import Deliverable, ImplementationProject, Party
 from .phases import PHASE_ORDER, Phase, owner_label
@@ -175,8 +176,6 @@ EXTRACT_COLUMNS = (
 
 def extract_employees(project: ImplementationProject):
     """The customer's employees for the data-audit extract, with the reason of their current status (one query)."""
-    from apps.employees.models import Employee, StatusEvent
-
     reason = (
         StatusEvent.objects.filter(
             employee=OuterRef("pk"),

@@ -16,6 +16,7 @@ from apps.companies.models import Customer
 from apps.core.errors import ApplicationError, NotPermitted
 
 from . import phases
+from .evidence import evidence_for
 from .models import (
     ChecklistTemplate,
     Deliverable,
@@ -409,8 +410,6 @@ def deliverables_refresh_evidence(
     shows what the system sees. A completion by evidence has no ``done_by``; its history names "system".
     Evidence never reopens a line: a person decides that.
     """
-    from .evidence import evidence_for
-
     now = now or timezone.now()
     completed = []
     results: dict[str, object] = {}

@@ -15,7 +15,7 @@ from apps.companies.scoping import CustomerScopedAdmin
 from apps.core.admin import ReadOnlyInline
 from apps.core.errors import ApplicationError
 
-from . import services
+from . import selectors, services
 from .models import (
     BatchStatusChange,
     BillingVoucher,
@@ -273,8 +273,6 @@ class NotificationRuleAdmin(CustomerScopedAdmin):
         return ", ".join(obj.status_codes) or "every change"
 
     def get_queryset(self, request):
-        from . import selectors
-
         return selectors.notification_rules_for(request.user)
 
     def save_model(self, request, obj, form, change):

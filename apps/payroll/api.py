@@ -9,7 +9,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.companies.selectors import customers_visible_to
+from apps.companies.selectors import customers_visible_to, user_sees_all_customers
 from apps.core.api import ActionPermission, StrictInputMixin
 
 from . import selectors, services
@@ -312,8 +312,6 @@ class NotificationRuleSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         request = self.context.get("request")
-        from apps.companies.selectors import user_sees_all_customers
-
         customer = attrs.get("customer", getattr(self.instance, "customer", None))
         if customer is None and request is not None and not user_sees_all_customers(request.user):
             raise serializers.ValidationError({"customer": "Choose one of your customers."})

@@ -12,32 +12,35 @@ from django_q.models import Schedule
 from apps.core.schedules import ScheduleSpec, register
 from apps.integrations.models import SyncRun, WebhookEvent
 from apps.integrations.services import register_sync_kind, register_webhook_handler
+from apps.integrations.tasks import enqueue_sync_run
+
+from .services import (
+    notification_send,
+    payroll_event_handle,
+    payroll_ongoing_due,
+    payroll_ongoing_run,
+    payroll_sync_due,
+    payroll_sync_run,
+    queue_record_process,
+)
 
 
 @register_sync_kind(SyncRun.Kind.PAYROLL_ONGOING)
 def payroll_ongoing(run: SyncRun, context) -> None:
-    from .services import payroll_ongoing_run
-
     payroll_ongoing_run(run, context)
 
 
 @register_sync_kind(SyncRun.Kind.PAYROLL_SYNC)
 def payroll_sync(run: SyncRun, context) -> None:
-    from .services import payroll_sync_run
-
     payroll_sync_run(run, context)
 
 
 @register_webhook_handler("payroll")
 def payroll_event(event: WebhookEvent) -> None:
-    from .services import payroll_event_handle
-
     payroll_event_handle(event=event)
 
 
 def _enqueue(runs) -> int:
-    from apps.integrations.tasks import enqueue_sync_run
-
     for run in runs:
         enqueue_sync_run(run.pk)
     return len(runs)
@@ -45,27 +48,19 @@ def _enqueue(runs) -> int:
 
 def dispatch_ongoing_imports() -> int:
     """Request and enqueue the Ongoing runs that are due."""
-    from .services import payroll_ongoing_due
-
     return _enqueue(payroll_ongoing_due())
 
 
 def dispatch_batch_syncs() -> int:
     """Request and enqueue today's Sync runs (on each connection's Sync days)."""
-    from .services import payroll_sync_due
-
     return _enqueue(payroll_sync_due())
 
 
 def queue_record_task(record_id: int) -> None:
-    from .services import queue_record_process
-
     queue_record_process(record_id=record_id)
 
 
 def notification_send_task(notification_id: int) -> None:
-    from .services import notification_send
-
     notification_send(notification_id=notification_id)
 
 

@@ -72,6 +72,6 @@ def test_paused_or_testing_connections_are_not_dispatched(prism_connection):
 
 def test_the_dispatch_task_enqueues_the_runs_it_requested(prism_connection, monkeypatch):
     enqueued = []
-    monkeypatch.setattr("apps.integrations.tasks.enqueue_sync_run", enqueued.append)
+    monkeypatch.setattr("apps.payroll.tasks.enqueue_sync_run", enqueued.append)
     assert tasks.dispatch_ongoing_imports() == 1
     assert enqueued == [SyncRun.objects.get(kind="payroll-ongoing").pk]

@@ -20,9 +20,10 @@ from apps.integrations.providers.prismhr.payroll import PayrollClient
 from apps.integrations.services import sync_run_request
 
 from ..models import ImportQueueRecord, PayrollSettings
+from ..rules import message_unknown_client
 from .batches import payroll_settings_for
 from .ongoing import known_company, ongoing_record_process
-from .queue import queue_record_complete
+from .queue import queue_record_claim, queue_record_complete
 from .sync import import_record_process
 
 logger = logging.getLogger(__name__)
@@ -112,9 +113,6 @@ def queue_record_process(*, record_id: int) -> ImportQueueRecord | None:
             and record.event != ImportQueueRecord.Event.DELETE
         ):
             if known_company(record.connection, record.client_number) is None:
-                from ..rules import message_unknown_client
-                from .queue import queue_record_claim
-
                 if queue_record_claim(record):
                     queue_record_complete(record, message=message_unknown_client(record.client_number))
             else:
