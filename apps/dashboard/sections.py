@@ -1,7 +1,7 @@
 """Assemble the dashboard: one section per area the user's roles may see, each with its data and charts.
 
 A section is shown when the user may view its main model (so a support agent sees support first and no
-implementation board they cannot open). Every section reads through ``selectors`` (scoped, flat queries).
+implementation board they cannot open). Every section composes the apps' own ``selectors`` (scoped, flat queries).
 """
 
 from __future__ import annotations
@@ -10,7 +10,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import charts, payroll, selectors
+from apps.employees import selectors as employees_selectors
+from apps.implementations import selectors as implementations_selectors
+from apps.integrations import selectors as integrations_selectors
+from apps.support import selectors as support_selectors
+
+from . import charts, payroll
 
 
 @dataclass
@@ -24,7 +29,7 @@ class Section:
 
 
 def connections_section(user, now: dt.datetime) -> Section:
-    rows = selectors.connection_health(user, now=now)
+    rows = integrations_selectors.connection_health(user, now=now)
     for row in rows:
         name = row.connection.name
         row.chart = charts.bar_chart(
@@ -55,21 +60,21 @@ def connections_section(user, now: dt.datetime) -> Section:
             "webhook_backlog": sum(row.webhook_backlog for row in rows),
             "webhooks_dead": sum(row.webhooks_dead for row in rows),
             "calls_24h": sum(row.calls_24h for row in rows),
-            "truncated": len(rows) >= selectors.CONNECTION_LIMIT,
+            "truncated": len(rows) >= integrations_selectors.CONNECTION_LIMIT,
         },
     )
 
 
 def lifecycle_section(user) -> Section:
-    actions = selectors.action_counts(user)
+    actions = employees_selectors.action_counts(user)
     return Section(
         key="lifecycle",
         title="Employee lifecycle",
         template="dashboard/sections/lifecycle.html",
         data={
-            "held_codes": selectors.held_codes(user),
-            "employees": selectors.employee_counts(user),
-            "review": selectors.employees_needing_review(user),
+            "held_codes": employees_selectors.held_codes(user),
+            "employees": employees_selectors.employee_counts(user),
+            "review": employees_selectors.employees_needing_review(user),
             "actions": actions,
             "action_rows": [
                 ("awaiting_approval", "Awaiting approval"),
@@ -77,7 +82,7 @@ def lifecycle_section(user) -> Section:
                 ("failed", "Failed (will retry)"),
                 ("dead", "Dead"),
             ],
-            "batches": selectors.batches_awaiting(user),
+            "batches": employees_selectors.batches_awaiting(user),
         },
     )
 
@@ -87,12 +92,15 @@ def support_section(user) -> Section:
         key="support",
         title="Support",
         template="dashboard/sections/support.html",
-        data={"matrix": selectors.open_ticket_matrix(user), "oldest": selectors.oldest_open_tickets(user)},
+        data={
+            "matrix": support_selectors.open_ticket_matrix(user),
+            "oldest": support_selectors.oldest_open_tickets(user),
+        },
     )
 
 
 def implementations_section(user) -> Section:
-    columns = selectors.implementation_board(user)
+    columns = implementations_selectors.implementation_board(user)
     return Section(
         key="implementations",
         title="Implementation projects",

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from apps.employees import selectors as employees_selectors
 from apps.employees.models import Employee
 from apps.integrations.models import SyncRun
 
@@ -59,7 +60,7 @@ def _staff_page(permission: str) -> Callable:
 def employee_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     """One person across their records and companies on a time axis, with events and actions."""
     try:
-        employee = selectors.visible_employee(request.user, pk)
+        employee = employees_selectors.visible_employee(request.user, pk)
     except Employee.DoesNotExist as exc:
         raise Http404("No such employee.") from exc
     data = selectors.person_timeline(employee)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
@@ -145,17 +146,6 @@ def roles_and_responsibilities(project: ImplementationProject) -> list[RolePhase
     return result
 
 
-def owner_text_for(deliverables: list[Deliverable], project_ids: set[int]) -> dict[int, str]:
-    """Return deliverable id -> owners by team name (roles where no team is named), one query for parties."""
-    names: dict[int, dict[str, str]] = {}
-    for party in Party.objects.filter(project_id__in=project_ids).only("project_id", "role", "team_name"):
-        names.setdefault(party.project_id, {})[party.role] = party.team_name
-    return {
-        d.pk: owner_label(d.owner_roles, d.owner_join, names=names.get(d.project_id, {}))
-        for d in deliverables
-    }
-
-
 # The standard employee file (INTERFACE.md) without national_id and birth_date: an extract never carries them.
 EXTRACT_COLUMNS = (
     "company_id",
@@ -215,3 +205,48 @@ def extract_rows(project: ImplementationProject, *, chunk_size: int = 2000) -> I
             "" if value is None else value.isoformat() if hasattr(value, "isoformat") else value
             for value in row
         ]
+
+
+BOARD_LIMIT = 200
+
+
+# --- implementations -----------------------------------------------------------------------------------
+
+
+@dataclass
+class BoardCard:
+    project: ImplementationProject
+    phase_done: int
+    phase_total: int
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def implementation_board(user, *, limit: int = BOARD_LIMIT) -> list[dict[str, Any]]:
+    """One column per phase, a card per open project with its progress (one query)."""
+    projects = with_progress(
+        scope_to_user(
+            ImplementationProject.objects.exclude(state=ImplementationProject.State.CLOSED).select_related(
+                "customer"
+            ),
+            user,
+        )
+    ).order_by("customer__name", "name", "pk")[:limit]
+    columns = {phase: {"phase": phase, "label": Phase(phase).label, "cards": []} for phase in PHASE_ORDER}
+    for project in projects:
+        done = sum(getattr(project, f"progress_{phase}_done") for phase in PHASE_ORDER)
+        total = sum(getattr(project, f"progress_{phase}_total") for phase in PHASE_ORDER)
+        columns[project.phase]["cards"].append(
+            BoardCard(
+                project=project,
+                phase_done=getattr(project, f"progress_{project.phase}_done"),
+                phase_total=getattr(project, f"progress_{project.phase}_total"),
+                done=done,
+                total=total,
+            )
+        )
+    return list(columns.values())

@@ -51,23 +51,6 @@ def employee_counts_for(user) -> QuerySet[EmployeeCount]:
     ).order_by("-as_of", "batch__company__external_id")
 
 
-def active_versus_paid(user, *, company=None, limit: int = 12) -> list[dict]:
-    """The latest headcounts as plain rows: company, batch, pay date, active employees, paid employees."""
-    rows = employee_counts_for(user).filter(batch__active=True)
-    if company is not None:
-        rows = rows.filter(batch__company=company)
-    return [
-        {
-            "company": c.batch.company.external_id,
-            "batch_id": c.batch.batch_id,
-            "pay_date": c.as_of,
-            "active": c.active_employees,
-            "paid": c.paid_employees,
-        }
-        for c in rows[:limit]
-    ]
-
-
 def queue_records_for(user) -> QuerySet[ImportQueueRecord]:
     return scope_to_user(
         ImportQueueRecord.objects.select_related("company", "batch", "connection"),

@@ -6,11 +6,12 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -21,7 +22,7 @@ from apps.users.models import User
 from apps.users.roles import ADMINS, SUPPORT
 
 from .escalation import ApiCallLine, EmployeeRef, EscalationDraft, EscalationInput, EventLine, LogLine
-from .models import KnowledgeArticle, Ticket, TicketEvidence, TicketLogEntry
+from .models import OPEN_STATES, Category, KnowledgeArticle, Origin, Ticket, TicketEvidence, TicketLogEntry
 from .redaction import KnownPii
 
 # Keys of provider data (diagnostics) whose values are personal: scrubbed wherever they appear in free text.
@@ -331,3 +332,70 @@ def evidence_content_types() -> QuerySet[ContentType]:
     for app_label, model in wanted:
         condition |= Q(app_label=app_label, model=model)
     return ContentType.objects.filter(condition)
+
+
+LIST_LIMIT = 10
+
+
+# --- support -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TicketMatrix:
+    """Open tickets counted by category (rows) and state (columns), and by origin."""
+
+    states: list[tuple[str, str]]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)
+    automatic: int = 0
+    agent: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.automatic + self.agent
+
+
+def open_ticket_matrix(user) -> TicketMatrix:
+    """Open tickets by category x state and by origin (one query)."""
+    states = [(s.value, s.label) for s in OPEN_STATES]
+    matrix = TicketMatrix(states=states, totals={s: 0 for s, _ in states})
+    cells: dict[str, dict[str, int]] = defaultdict(lambda: {s: 0 for s, _ in states})
+    by_category_origin: dict[str, dict[str, int]] = defaultdict(
+        lambda: {Origin.AUTOMATIC: 0, Origin.AGENT: 0}
+    )
+    rows = (
+        scope_to_user(Ticket.objects.filter(state__in=OPEN_STATES), user)
+        .values("category", "state", "origin")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        cells[row["category"]][row["state"]] += row["n"]
+        by_category_origin[row["category"]][row["origin"]] += row["n"]
+        matrix.totals[row["state"]] += row["n"]
+        if row["origin"] == Origin.AUTOMATIC:
+            matrix.automatic += row["n"]
+        else:
+            matrix.agent += row["n"]
+    for value, label in Category.choices:
+        if value not in cells:
+            continue
+        matrix.rows.append(
+            {
+                "category": value,
+                "label": label,
+                "cells": [cells[value][s] for s, _ in states],
+                "total": sum(cells[value].values()),
+                "automatic": by_category_origin[value][Origin.AUTOMATIC],
+                "agent": by_category_origin[value][Origin.AGENT],
+            }
+        )
+    return matrix
+
+
+def oldest_open_tickets(user, *, limit: int = LIST_LIMIT) -> list[Ticket]:
+    return list(
+        scope_to_user(
+            Ticket.objects.filter(state__in=OPEN_STATES).select_related("customer", "assignee"), user
+        ).order_by("opened_at", "pk")[:limit]
+    )

@@ -103,7 +103,7 @@ def test_connection_health_counts_backlog_dead_calls_and_names_the_problems(clie
 
 
 def test_api_volume_is_counted_per_hour_with_the_current_hour_last(admin_user, customer):
-    from apps.dashboard.selectors import connection_health
+    from apps.integrations.selectors import connection_health
     from tests.integrations.factories import ApiCallFactory, ConnectionFactory
 
     # given calls at known distances from "now" (half past an hour, in the past so the rows are plausible)
