@@ -42,7 +42,9 @@ def capture():
 
 
 def test_json_formatter_writes_one_object_per_line_with_the_event_fields(capture):
+    # when an event is logged with a connection id and a state
     log_event(logging.getLogger("x"), "thing.happened", connection_id=4, state="ok")
+    # then one JSON line carries the fields, the level, a readable message and the time
     (line,) = capture.events("thing.happened")
     assert line["connection_id"] == 4
     assert line["state"] == "ok"
@@ -61,8 +63,11 @@ def test_the_settings_pick_the_json_formatter():
 def test_a_rejected_webhook_logs_its_reason_and_connection(client, capture, customer):
     from tests.integrations.factories import ConnectionFactory
 
+    # given a connection that signs its webhooks
     conn = ConnectionFactory(customer=customer, webhook_auth="hmac")
+    # when an unsigned webhook arrives
     response = client.post(conn.webhook_path, data=b"{}", content_type="application/json")
+    # then it is rejected and the log names the connection, customer, status and a reason
     assert response.status_code == 401
     (line,) = capture.events("webhook.rejected")
     assert (line["connection_id"], line["customer_id"], line["status"]) == (conn.pk, customer.pk, 401)
@@ -73,10 +78,13 @@ def test_a_finished_sync_logs_its_counts(capture, customer):
     from apps.integrations.services.syncs import _finish
     from tests.integrations.factories import ConnectionFactory, SyncRunFactory
 
+    # given a running sync that has created two records
     run = SyncRunFactory(
         connection=ConnectionFactory(customer=customer), state="running", fetched=3, created=2
     )
+    # when it finishes
     _finish(run, "succeeded", "done")
+    # then the log carries its counts and outcome
     (line,) = capture.events("sync.finished")
     assert (line["run_id"], line["customer_id"], line["state"], line["records_created"]) == (
         run.pk,
@@ -92,6 +100,7 @@ def test_a_finished_sync_logs_its_counts(capture, customer):
 def test_delivered_and_dead_actions_are_logged_without_personal_data(
     capture, customer, status, attempts, event
 ):
+    # given a downstream target and an action for a named person
     DownstreamTarget.objects.create(
         customer=customer, url="http://127.0.0.1:9/hook", signing_secret="whsec_QUJD"
     )
@@ -104,7 +113,9 @@ def test_delivered_and_dead_actions_are_logged_without_personal_data(
         key="log-1",
         attempts=attempts,
     )
+    # when the action is delivered, or fails its last attempt
     delivery.action_deliver(action_id=action.pk, send=lambda url, body, headers: (status, "boom"))
+    # then the outcome is logged by ids, and neither the person's name nor email appears in any line
     (line,) = capture.events(event)
     assert (line["action_id"], line["customer_id"], line["action"]) == (action.pk, customer.pk, "deprovision")
     dump = json.dumps(capture.lines)
@@ -116,10 +127,13 @@ def test_a_safeguard_decision_is_logged_with_the_deciders_id(capture, customer, 
     from apps.audit.context import audit_context
     from apps.employees.services import change_batch_decide
 
+    # given a batch held by the safeguard, which logs that it is held
     batch = ChangeBatch.objects.create(customer=customer, cause="test", state="awaiting_approval", removals=9)
     assert capture.events("batch.held")
+    # when an admin rejects it
     with audit_context(channel="admin", user=admin_user):
         change_batch_decide(batch=batch, approve=False, acting_user=admin_user, reason="too many at once")
+    # then the rejection is logged with the batch, the customer, the admin's id, the removals and the channel
     (line,) = capture.events("batch.rejected")
     assert (
         line["batch_id"],

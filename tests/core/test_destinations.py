@@ -62,11 +62,14 @@ def test_public_https_hosts_are_allowed(settings):
 
 
 def test_the_admin_allow_list_names_private_addresses_networks_and_hosts(settings):
+    # given the sandbox off and an allow-list of a private network, a private address and an internal host
     settings.SANDBOX_ENABLED = False
     settings.OUTBOUND_ALLOWED_DESTINATIONS = ["10.20.0.0/16", "192.168.1.20", "sftp.corp.internal"]
+    # when destinations inside the allow-list are checked, then they pass
     destinations.validate_url("https://10.20.3.4/api")
     destinations.validate_url("https://192.168.1.20/api")
     destinations.check_address("10.1.1.1", host="sftp.corp.internal")
+    # when a private address outside the allow-list is checked, then it is still refused
     with pytest.raises(destinations.DestinationError, match="private"):
         destinations.validate_url("https://10.21.0.1/api")
     # The allow-list lifts the address rule, not the https one.

@@ -22,9 +22,11 @@ def test_other_cells_are_unchanged(value):
 
 def test_the_writers_neutralise_every_cell():
     buffer = io.StringIO()
+    # when rows with formula cells go through the plain and the dict writer
     SafeWriter(buffer).writerow(["=a", "b"])
     writer = SafeDictWriter(buffer, fieldnames=["x"])
     writer.writerows([{"x": "-c"}])
+    # then every formula cell gets its apostrophe and the others are written as they are
     assert buffer.getvalue() == "'=a,b\r\n'-c\r\n"
 
 

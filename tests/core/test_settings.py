@@ -60,6 +60,7 @@ def test_production_refuses_the_well_known_local_defaults_naming_the_variable(na
 
 
 def test_production_starts_with_every_required_variable():
+    # when production settings load with every required variable set, then start-up succeeds
     assert _load("config.settings.production", GOOD).returncode == 0
 
 
@@ -71,6 +72,8 @@ def test_malformed_value_names_the_variable(name, value):
 
 
 def test_redis_url_switches_the_broker(monkeypatch):
+    # given a Redis URL in the environment
+    # when the local settings load
     result = subprocess.run(
         [
             sys.executable,
@@ -89,6 +92,7 @@ def test_redis_url_switches_the_broker(monkeypatch):
         timeout=60,
         check=True,
     )
+    # then the task queue uses Redis as its broker instead of the database
     assert result.stdout.strip() == "redis://127.0.0.1:6379/3 False"
 
 

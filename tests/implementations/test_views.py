@@ -24,9 +24,12 @@ def _url(project):
 
 
 def test_roles_page_shows_phases_teams_contacts_and_state(client, consultant, project):
+    # given a project with its teams and contacts, and one deliverable completed
     services.deliverable_complete(deliverable=project.deliverables.first(), acting_user=consultant)
+    # when the consultant opens the roles page
     client.force_login(consultant)
     response = client.get(_url(project))
+    # then it shows phase progress, teams, contacts and the missing team, printable, in the admin chrome
     assert response.status_code == 200
     html = response.content.decode()
     for text in (
@@ -48,16 +51,23 @@ def test_roles_page_shows_phases_teams_contacts_and_state(client, consultant, pr
 
 
 def test_roles_page_needs_a_staff_login(client, project):
+    # given a project
+    # when someone not signed in opens its roles page
     response = client.get(_url(project))
+    # then they are sent to the admin login
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
 def test_roles_page_is_scoped_to_the_users_customers(client, outsider, project):
+    # given a project of a customer the outsider does not serve
+    # when the outsider opens its roles page, then it is not found
     client.force_login(outsider)
     assert client.get(_url(project)).status_code == 404
 
 
 def test_roles_page_needs_the_view_permission(client, no_role_user, project):
+    # given a user without a role
+    # when the user opens the roles page, then it is forbidden
     client.force_login(no_role_user)
     assert client.get(_url(project)).status_code == 403
 
@@ -65,8 +75,11 @@ def test_roles_page_needs_the_view_permission(client, no_role_user, project):
 def test_roles_page_query_count_does_not_grow_with_lines(
     client, consultant, customer, django_assert_max_num_queries
 ):
+    # given a project from the longer engagement template
     project = make_project(customer, template_slug="customer-engagement", name="Engagement")
     PartyFactory(project=project, role="provider", team_name="Affinity")
+    # when the consultant opens the roles page
     client.force_login(consultant)
+    # then it loads within a fixed number of queries
     with django_assert_max_num_queries(14):
         assert client.get(_url(project)).status_code == 200

@@ -51,16 +51,22 @@ def rows(customer, company):
 
 @pytest.mark.parametrize("model", MODELS)
 def test_changelists_take_a_flat_number_of_queries(signed_in, rows, model, django_assert_max_num_queries):
+    # given twelve batches with their pay groups, vouchers, queue records and rules, and an admin signed in
+    # when the model's changelist is opened
     with django_assert_max_num_queries(14):
         response = signed_in.get(reverse(f"admin:payroll_{model}_changelist"))
+    # then it loads within a fixed number of queries
     assert response.status_code == 200
 
 
 def test_a_batch_page_shows_its_history_pay_groups_and_queue_and_edits_nothing(signed_in, rows):
     from apps.payroll.models import PayrollBatch
 
+    # given a batch with its pay group, voucher and queue record
     batch = PayrollBatch.objects.first()
+    # when the admin opens the batch page
     response = signed_in.get(reverse("admin:payroll_payrollbatch_change", args=[batch.pk]))
+    # then it shows the status history, the batch and its voucher lines, and offers no save
     assert response.status_code == 200
     body = response.content.decode()
     assert "Status history" in body and batch.batch_id in body and "voucher line(s)" in body
@@ -68,22 +74,29 @@ def test_a_batch_page_shows_its_history_pay_groups_and_queue_and_edits_nothing(s
 
 
 def test_the_replay_action_puts_records_back_to_pending(signed_in, rows):
+    # given completed queue records
     ImportQueueRecord.objects.update(state="completed", message="done")
+    # when the admin replays two of them
     ids = list(ImportQueueRecord.objects.values_list("pk", flat=True)[:2])
     response = signed_in.post(
         reverse("admin:payroll_importqueuerecord_changelist"),
         {"action": "replay", "_selected_action": ids},
         follow=True,
     )
+    # then the page says both were replayed
     assert response.status_code == 200
     assert "2 queue record(s) replayed" in response.content.decode()
 
 
 def test_a_consultant_sees_batches_but_has_no_replay_action(consultant, rows):
+    # given payroll rows and a consultant signed in
     client = Client()
     client.force_login(consultant)
+    # when the consultant opens the batches, then they are listed
     assert client.get(reverse("admin:payroll_payrollbatch_changelist")).status_code == 200
+    # when the consultant opens the import queue
     response = client.get(reverse("admin:payroll_importqueuerecord_changelist"))
+    # then there is no replay action
     assert response.status_code == 200 and "Replay" not in response.content.decode()
 
 
@@ -92,6 +105,7 @@ def test_the_notifications_page_lists_the_users_notices_and_marks_them_read(cons
 
     from apps.payroll.models import BatchStatusChange, Notification, PayrollBatch
 
+    # given a rejected batch the consultant was notified of in the app
     batch = PayrollBatch.objects.first()
     change = BatchStatusChange.objects.create(
         batch=batch, to_code="AP.FAIL", to_status="rejected", changed_at=timezone.now(), source="ongoing"
@@ -104,9 +118,12 @@ def test_the_notifications_page_lists_the_users_notices_and_marks_them_read(cons
         subject="Batch rejected by client",
         body="b",
     )
+    # when the consultant opens the notifications page
     client = Client()
     client.force_login(consultant)
     page = client.get(reverse("payroll:notifications"))
+    # then the notice is listed
     assert page.status_code == 200 and "Batch rejected by client" in page.content.decode()
+    # when the consultant marks them read, then the notice is read
     client.post(reverse("payroll:notifications"))
     assert Notification.objects.get().read_at is not None
