@@ -90,15 +90,21 @@ def test_action_page_shows_the_configuration_in_force_when_it_was_decided(
 
 
 def test_a_standard_code_needs_no_mapping(customer, company):
+    # given an action decided on the standard terminated code
     action = _action(customer, company, created_at=timezone.now(), code="T")
+    # when the configuration in force is read
     config = configuration_for_action(action)
+    # then the standard meaning applies and the page says no mapping was needed
     assert config.standard_type == "terminated"
     assert "standard code" in str(configuration_in_force(action))
 
 
 def test_before_the_trail_started_the_page_says_so(customer, company):
+    # given an action decided before the audit trail began
     action = _action(customer, company, created_at=timezone.now() - dt.timedelta(days=400))
+    # when its configuration in force is shown
     html = str(configuration_in_force(action))
+    # then the page says the trail started later
     assert "the trail started later" in html
 
 

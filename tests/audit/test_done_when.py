@@ -81,10 +81,13 @@ def test_api_mapping_and_admin_filter_changes_show_on_activity_and_in_audit_even
 def test_deliverables_and_checklist_templates_are_on_the_trail(customer, consultant):
     from apps.audit.context import audit_context
 
+    # given a project of the customer
     project = make_project(customer)
     deliverable = project.deliverables.first()
+    # when the consultant completes a deliverable in the admin
     with audit_context(channel="admin", user=consultant):
         implementation_services.deliverable_complete(deliverable=deliverable, acting_user=consultant)
+    # then the trail records who did it, for which customer, and that it became done
     event = AuditEvent.objects.filter(object_type="implementations.deliverable").latest("id")
     assert (event.actor, event.customer_id, event.changes["done"]) == (
         "consultant",
@@ -92,9 +95,11 @@ def test_deliverables_and_checklist_templates_are_on_the_trail(customer, consult
         [False, True],
     )
 
+    # when a checklist template is renamed
     template = ChecklistTemplate.objects.get(slug="web-api")
     template.name = "Web API (v2)"
     template.save()
+    # then the trail records the new name under no customer
     event = AuditEvent.objects.filter(object_type="implementations.checklisttemplate").latest("id")
     assert event.changes["name"][1] == "Web API (v2)"
     assert event.customer_id is None

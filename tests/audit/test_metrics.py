@@ -40,20 +40,26 @@ def parse(text: str) -> dict[tuple[str, tuple], float]:
 
 
 def test_metrics_are_off_without_a_configured_token(client):
+    # given no metrics token configured
     with override_settings(METRICS_TOKEN=""):
+        # when /metrics is scraped with any bearer token, then it does not exist
         assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer anything").status_code == 404
 
 
 @override_settings(METRICS_TOKEN=TOKEN)
 def test_metrics_refuse_a_missing_or_wrong_token(client):
+    # given a metrics token configured
+    # when /metrics is scraped without it, with a wrong one, or with the wrong scheme, then it is refused
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
     assert client.get("/metrics", HTTP_AUTHORIZATION=f"Token {TOKEN}").status_code == 401
+    # when it is scraped with the right bearer token, then it answers
     assert client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 200
 
 
 @override_settings(METRICS_TOKEN=TOKEN)
 def test_figures_come_from_the_database(client, customer, django_assert_max_num_queries):
+    # given a connection with finished and running syncs, calls, inbox events, outbox actions and tickets
     now = timezone.now()
     conn = ConnectionFactory(customer=customer)
     # sync runs: two succeeded (10 s and 30 s), one failed, one running
@@ -97,9 +103,11 @@ def test_figures_come_from_the_database(client, customer, django_assert_max_num_
     )
     Ticket.objects.create(customer=customer, title="t", category="mapping_needed", origin="agent")
 
+    # when /metrics is scraped
     with django_assert_max_num_queries(20):
         m = scrape(client)
 
+    # then each figure is computed from those rows within a fixed number of queries
     assert (
         m[
             (

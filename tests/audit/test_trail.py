@@ -87,11 +87,14 @@ def test_filter_changed_through_the_admin_records_the_admin_channel(client, comp
 
 
 def test_a_command_is_the_command_channel_with_the_command_as_actor(company_set):
+    # given the process started as the seed_demo command
     previous = context.install_process_default(["manage.py", "seed_demo"])
     try:
+        # when it sets a mapping
         status_mapping_set(company_set=company_set, code="SAB", status_type="leave")
     finally:
         context.install_process_default(["pytest"])
+    # then the event names the command as actor on the command channel, with the change
     assert previous.actor == "system: seed_demo"
     event = _events("mappings.statusmapping")[-1]
     assert (event.actor, event.channel, event.action) == ("system: seed_demo", "command", "created")
@@ -99,20 +102,26 @@ def test_a_command_is_the_command_channel_with_the_command_as_actor(company_set)
 
 
 def test_a_scheduled_worker_task_names_its_schedule(company_set):
+    # given a worker picking up a scheduled task
     token = context.set_context(None)
     try:
+        # when the task sets a mapping
         signals._task_started("django_q", func=None, task={"group": "employees.drain_outbox"})
         status_mapping_set(company_set=company_set, code="SAB", status_type="leave")
     finally:
         context.reset_context(token)
+    # then the event names the schedule as actor on the worker channel
     event = _events("mappings.statusmapping")[-1]
     assert (event.actor, event.channel) == ("system: schedule employees.drain_outbox", "worker")
 
 
 def test_an_inline_task_keeps_its_callers_context(company_set, consultant):
+    # given a consultant's API request that runs a task inline
     with context.audit_context(channel="api", user=consultant):
         signals._task_started("django_q", func=None, task={"group": "x", "sync": True})
+        # when the task sets a mapping
         status_mapping_set(company_set=company_set, code="SAB", status_type="leave")
+    # then the event keeps the consultant and the API channel
     assert (_events("mappings.statusmapping")[-1].actor, _events("mappings.statusmapping")[-1].channel) == (
         "consultant",
         "api",
@@ -120,15 +129,19 @@ def test_an_inline_task_keeps_its_callers_context(company_set, consultant):
 
 
 def test_a_save_that_changes_nothing_writes_no_event(company_set):
+    # given a saved filter rule
     rule = filter_rule_save(
         company_set=company_set, field="employment_type", operator="in", values=["RFT"], include=True
     )
     before = AuditEvent.objects.count()
+    # when it is saved again without changes
     rule.save()
     rule.save(update_fields=["updated_at"])
+    # then no event and no history row is written
     assert AuditEvent.objects.count() == before
     assert rule.history.count() == 1
     # and the instance is not left muted: its next real change is recorded
+    # when it really changes afterwards, then that change is recorded
     rule.description = "now described"
     rule.save()
     assert AuditEvent.objects.count() == before + 1
@@ -182,8 +195,10 @@ def test_connection_secrets_never_reach_the_history_table(customer):
 
 
 def test_role_and_customer_scope_changes_are_recorded(consultant, other_customer):
+    # when a consultant is given the support role and another customer
     consultant.groups.add(Group.objects.get(name=SUPPORT))
     consultant.customers.add(other_customer)
+    # then both changes are recorded on the user's trail, old and new
     events = _events("users.user")
     support = Group.objects.get(name=SUPPORT).pk
     assert support in events[-2].changes["groups"][1]
@@ -212,7 +227,9 @@ def test_the_deliverables_copied_into_a_new_project_are_on_the_trail(customer, c
     from apps.implementations.models import Deliverable
     from tests.implementations.factories import make_project
 
+    # when a project is made from a template
     project = make_project(customer, template_slug="web-api", name="Trail")
+    # then each deliverable copied into it is recorded as created for the project's customer
     created = [e for e in _events("implementations.deliverable") if e.action == "created"]
     assert len(created) == Deliverable.objects.filter(project=project).count() > 0
     assert {e.customer_id for e in created} == {customer.pk}

@@ -68,9 +68,12 @@ def timeline_url(employee) -> str:
 def test_the_timeline_shows_every_record_of_the_person_on_one_axis(
     client, consultant, person_with_two_records
 ):
+    # given a person with a record in two companies, one moved there by a transfer
     _, first, second = person_with_two_records
+    # when the consultant opens the first record's timeline over the whole history
     client.force_login(consultant)
     response = client.get(timeline_url(first) + "?range=all")
+    # then both records are on one axis, with the marks, the action and the legend spelled out
     assert response.status_code == 200
     html = response.content.decode()
     # one lane per record, the record we came from highlighted, both in the SVG and in the tables
@@ -89,6 +92,7 @@ def test_the_timeline_shows_every_record_of_the_person_on_one_axis(
 
 
 def test_the_timeline_defaults_to_the_last_year_for_a_long_history(client, consultant, company):
+    # given an employee active for years and on leave lately
     employee = EmployeeFactory(company=company)
     today = timezone.localdate()
     for code, days in (("A", 2000), ("L", 100)):
@@ -100,8 +104,10 @@ def test_the_timeline_defaults_to_the_last_year_for_a_long_history(client, consu
             recorded_at=timezone.now(),
             source="sync",
         )
+    # when the timeline is opened without a range, then it shows the last year
     client.force_login(consultant)
     assert client.get(timeline_url(employee)).context["window"] == "1y"
+    # when the whole range is asked for, then it shows everything
     assert client.get(timeline_url(employee) + "?range=all").context["window"] == "all"
 
 
@@ -148,21 +154,27 @@ def test_timeline_access_follows_roles_and_customers(
 
 
 def test_anonymous_users_go_to_the_login_for_the_timeline(client, person_with_two_records):
+    # given a person's record
     _, first, _ = person_with_two_records
+    # when someone not signed in opens its timeline
     response = client.get(timeline_url(first))
+    # then they are sent to the admin login
     assert response.status_code == 302 and reverse("admin:login") in response["Location"]
 
 
 def test_the_employee_admin_page_and_the_ticket_page_link_the_timeline(
     client, support_agent, customer, person_with_two_records
 ):
+    # given a person with two records and a ticket about the second
     _, first, second = person_with_two_records
     ticket = Ticket.objects.create(
         customer=customer, title="Transfer not on the feed", category="multiple_companies"
     )
     ticket.employees.add(second)
+    # when a support agent opens the first record's admin page and the ticket's page
     client.force_login(support_agent)
     employee_page = client.get(reverse("admin:employees_employee_change", args=[first.pk])).content.decode()
+    # then each links the timeline of its record
     assert timeline_url(first) in employee_page
     ticket_page = client.get(reverse("admin:support_ticket_change", args=[ticket.pk])).content.decode()
     assert timeline_url(second) in ticket_page
@@ -192,9 +204,12 @@ def running_run(customer):
 def test_the_sync_run_page_shows_counts_percentage_errors_and_polls_while_running(
     client, consultant, running_run
 ):
+    # given a sync run part way through, with row errors
+    # when the consultant opens its page
     client.force_login(consultant)
     response = client.get(reverse("hub-sync-run", args=[running_run.pk]))
     assert response.status_code == 200
+    # then it shows the progress in numbers and words, the errors, and polls the progress while running
     html = response.content.decode()
     assert "35%" in html and "140 of 400 employees" in html
     assert "employee id 1188" in html and "No effective date" in html and "plain text error" in html
@@ -239,7 +254,9 @@ def test_progress_json_access(client, request, running_run, persona, status):
 def test_the_sync_run_page_and_json_run_a_fixed_number_of_queries(
     client, consultant, running_run, django_assert_max_num_queries
 ):
+    # given a running sync run
     client.force_login(consultant)
+    # when its progress is read with a few errors and then with a hundred, then both stay in one query budget
     with django_assert_max_num_queries(6):
         client.get(reverse("hub-sync-run-progress", args=[running_run.pk]))
     SyncRun.objects.filter(pk=running_run.pk).update(
@@ -250,6 +267,9 @@ def test_the_sync_run_page_and_json_run_a_fixed_number_of_queries(
 
 
 def test_the_sync_run_admin_page_links_the_live_page(client, admin_user, running_run):
+    # given a sync run
+    # when an admin opens it in the admin
     client.force_login(admin_user)
     html = client.get(reverse("admin:integrations_syncrun_change", args=[running_run.pk])).content.decode()
+    # then the page links its live page
     assert reverse("hub-sync-run", args=[running_run.pk]) in html

@@ -24,7 +24,9 @@ def get(client, user, url=DASHBOARD):
 
 
 def test_anonymous_users_are_sent_to_the_admin_login(client):
+    # when someone not signed in opens the dashboard
     response = client.get(DASHBOARD)
+    # then they are sent to the admin login
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
 
@@ -64,8 +66,10 @@ def test_each_role_sees_the_sections_its_permissions_open(client, request, custo
 
 
 def test_only_those_who_may_map_codes_get_the_map_button(client, consultant, support_agent, customer):
+    # given an unmapped code on the dashboard
     data = fill_dashboard(customer, 1)
     map_url = reverse("admin:mappings_statuscode_map", args=[data["code"].pk])
+    # when a consultant and then a support agent open it, then only the consultant gets the map button
     assert map_url in get(client, consultant).content.decode()
     client.logout()
     assert map_url not in get(client, support_agent).content.decode()
@@ -119,9 +123,12 @@ def test_api_volume_is_counted_per_hour_with_the_current_hour_last(admin_user, c
 
 
 def test_the_support_matrix_counts_open_tickets_by_category_state_and_origin(client, support_agent, customer):
+    # given four open tickets, automatic and by agents, in three categories
     fill_dashboard(customer, 4)
+    # when a support agent opens the dashboard
     section = next(s for s in get(client, support_agent).context["dashboard"] if s.key == "support")
     matrix = section.data["matrix"]
+    # then the support matrix counts them by origin and category, the oldest listed first
     assert matrix.total == 4 and (matrix.automatic, matrix.agent) == (2, 2)
     assert {row["category"]: row["total"] for row in matrix.rows} == {
         "feed_pull": 2,
@@ -133,9 +140,12 @@ def test_the_support_matrix_counts_open_tickets_by_category_state_and_origin(cli
 
 
 def test_the_board_has_one_column_per_phase_and_a_card_per_open_project(client, consultant, customer):
+    # given three projects, two in discovery and one in testing
     data = fill_dashboard(customer, 3)
+    # when the consultant opens the dashboard
     section = next(s for s in get(client, consultant).context["dashboard"] if s.key == "implementations")
     columns = {c["phase"]: [card.project.pk for card in c["cards"]] for c in section.data["columns"]}
+    # then the board has a column per phase in order, each holding its projects as cards with progress
     assert list(columns) == [
         "discovery",
         "implementation",
