@@ -53,9 +53,12 @@ def transfer(customer, company, company_b):
 
 
 def test_action_page_links_its_cause_and_lists_its_driving_events(client, consultant, transfer):
+    # given Ada's transfer from 123 to 456, caused by a file import and driven by her XT and her hire
     client.force_login(consultant)
     action = transfer["action"]
+    # when the consultant opens the transfer's page
     response = client.get(f"{ACTIONS}{action.pk}/change/")
+    # then it links the file import and lists both events, linked to their records, oldest first, with no picker
     assert response.status_code == 200
     html = response.content.decode()
     upload_url = f"/admin/employees/fileimport/{transfer['upload'].pk}/change/"
@@ -107,11 +110,14 @@ def test_action_page_links_its_cause_and_lists_its_driving_events(client, consul
     ],
 )
 def test_each_kind_of_cause_links_to_its_object(client, admin_user, customer, company, cause_type, make, url):
+    # given an action caused by an object of this kind
     cause = make(customer)
     action = DownstreamActionFactory(
         person=PersonFactory(customer=customer), cause_type=cause_type, cause_id=str(cause.pk)
     )
+    # when the admin opens the action's page and the action list
     client.force_login(admin_user)
+    # then both link the cause to its admin page
     html = client.get(f"{ACTIONS}{action.pk}/change/").content.decode()
     assert f'href="/admin/{url}/{cause.pk}/change/"' in html
     changelist = client.get(ACTIONS).content.decode()
@@ -119,6 +125,7 @@ def test_each_kind_of_cause_links_to_its_object(client, admin_user, customer, co
 
 
 def test_a_schedule_cause_shows_the_schedule_name_without_a_link(client, admin_user, customer):
+    # given an action withdrawn by the transfer-window schedule
     action = DownstreamActionFactory(
         person=PersonFactory(customer=customer),
         cause_type="schedule",
@@ -126,8 +133,10 @@ def test_a_schedule_cause_shows_the_schedule_name_without_a_link(client, admin_u
         withdrawn_reason="rehired before delivery",
         state="superseded",
     )
+    # when the admin opens its page
     client.force_login(admin_user)
     html = client.get(f"{ACTIONS}{action.pk}/change/").content.decode()
+    # then it names the schedule unlinked, gives the reason, says no events drove it, and offers no picker
     assert "Schedule employees.expire_transfer_windows" in html
     assert "rehired before delivery" in html
     assert "none recorded" in html  # no driving events
@@ -137,6 +146,7 @@ def test_a_schedule_cause_shows_the_schedule_name_without_a_link(client, admin_u
 def test_action_changelist_filters_on_cause_type_and_state_and_searches_the_cause_id(
     client, admin_user, customer
 ):
+    # given actions caused by a schedule and by two file imports, one of them superseded
     person = PersonFactory(customer=customer)
     DownstreamActionFactory(person=person, seq=1, cause_type="schedule", cause_id="employees.drain_outbox")
     DownstreamActionFactory(person=person, seq=2, cause_type="file_import", cause_id="77", state="superseded")
@@ -148,6 +158,7 @@ def test_action_changelist_filters_on_cause_type_and_state_and_searches_the_caus
         assert response.status_code == 200
         return response.context["cl"].result_count
 
+    # when the action list is filtered by cause type, by state, or searched by cause id, then each counts its matches
     assert count("cause_type__exact=file_import") == 2
     assert count("cause_type__exact=schedule") == 1
     assert count("state__exact=superseded") == 1
@@ -160,8 +171,10 @@ def test_action_changelist_queries_stay_flat(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    # given the consultant signed in
     client.force_login(consultant)
     counts = []
+    # when the action list is read with 3 actions and then with 30
     for added in (3, 27):
         for _ in range(added):
             person = PersonFactory(customer=customer)
@@ -172,6 +185,7 @@ def test_action_changelist_queries_stay_flat(
             response = client.get(ACTIONS)
         assert response.status_code == 200
         counts.append(len(queries))
+    # then both reads take the same number of queries, within a fixed budget
     assert counts[0] == counts[1] <= 12  # the same at 3 and 30 actions (scoped list filters included)
 
 
@@ -223,29 +237,37 @@ def test_person_page_shows_desired_against_last_told_and_the_open_transfer_windo
 
 
 def test_person_page_of_a_person_in_step_without_window(client, admin_user, customer):
+    # given a person already deprovisioned, as desired
     person = PersonFactory(
         customer=customer, downstream_access="deprovisioned", desired_access="deprovisioned"
     )
+    # when the admin opens the person's page
     client.force_login(admin_user)
     html = client.get(f"{PERSONS}{person.pk}/change/").content.decode()
+    # then no transfer window is open and the downstream is in step
     assert "none open" in html
     assert ">yes<" in html
 
 
 def test_person_page_of_a_person_never_reconciled(client, admin_user, customer):
+    # given a person the hub has never told the downstream about
     person = PersonFactory(customer=customer)
+    # when the admin opens the person's page
     client.force_login(admin_user)
     html = client.get(f"{PERSONS}{person.pk}/change/").content.decode()
+    # then it says the person is not reconciled yet and was never told
     assert "not reconciled yet" in html and "Never told" in html
 
 
 def test_person_page_queries_do_not_grow_with_its_actions(
     client, consultant, customer, company, django_assert_max_num_queries
 ):
+    # given a person with one record in the company
     person = PersonFactory(customer=customer, downstream_company=company)
     EmployeeFactory(company=company, person=person)
     client.force_login(consultant)
     seq = 0
+    # when the person's page is read with 3 and then 30 actions, then each read stays in one query budget
     for added in (3, 27):
         for _ in range(added):
             seq += 1
@@ -259,9 +281,12 @@ def test_person_page_queries_do_not_grow_with_its_actions(
 
 @pytest.mark.parametrize("page", ["action", "person"])
 def test_a_user_of_another_customer_cannot_see_these_pages(client, outsider, transfer, page):
+    # given Ada's transfer, of a customer the outsider does not serve
+    # when the outsider opens the action or person list and the page itself
     client.force_login(outsider)
     pk = transfer["action"].pk if page == "action" else transfer["person"].pk
     base = ACTIONS if page == "action" else PERSONS
     changelist = client.get(base)
+    # then the list is empty and the page is treated as absent
     assert changelist.status_code == 200 and changelist.context["cl"].result_count == 0
     assert client.get(f"{base}{pk}/change/").status_code == 302  # "does not exist" redirect

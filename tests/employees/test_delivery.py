@@ -37,8 +37,11 @@ def _due_now():
 
 @pytest.mark.django_db
 def test_delivery_is_signed_so_a_receiver_can_verify_it(apply, target, receiver):
+    # given a downstream target and a new hire synced with a national id
     apply([record("1001", "A", "2026-01-05", national_id="123-45-6789", birth_date=None)])
+    # when the outbox is drained
     assert delivery.actions_drain() == 1
+    # then the receiver can verify the Standard Webhooks signature
     got = receiver.requests[0]
     verify_standard(
         SECRET,
@@ -47,6 +50,7 @@ def test_delivery_is_signed_so_a_receiver_can_verify_it(apply, target, receiver)
         signature=got.headers["webhook-signature"],
         body=got.body,
     )
+    # and the body is the provision keyed by the action, without the national id, and the action is delivered
     body = json.loads(got.body)
     action = DownstreamAction.objects.get()
     assert got.headers["webhook-id"] == action.key
@@ -63,19 +67,25 @@ def test_delivery_is_signed_so_a_receiver_can_verify_it(apply, target, receiver)
 
 @pytest.mark.django_db
 def test_retry_uses_the_same_webhook_id_and_dead_after_max_attempts_then_replay(apply, target, receiver):
+    # given a receiver failing three times and a new hire's provision waiting
     receiver.statuses = [500, 503, 502]
     apply([record("1001", "A", "2026-01-05")])
+    # when the outbox is drained three times, each retry made due at once
     for _ in range(3):
         delivery.actions_drain()
         _due_now()
+    # then every attempt carried the same webhook id, and the action is dead after the third
     action = DownstreamAction.objects.get()
     assert {r.headers["webhook-id"] for r in receiver.requests} == {action.key}
     assert len(receiver.requests) == 3
     assert (action.state, action.attempts, action.last_status_code) == ("dead", 3, 502)
     # dead actions are not retried by the drain
+    # when the outbox is drained again, then the dead action is not retried
     assert delivery.actions_drain() == 0
     # replay sends it again with the same key
+    # when the action is replayed and drained
     delivery.action_replay(action=action)
+    # then it is delivered again under the same webhook id
     assert delivery.actions_drain() == 1
     action.refresh_from_db()
     assert action.state == "delivered"
@@ -84,11 +94,15 @@ def test_retry_uses_the_same_webhook_id_and_dead_after_max_attempts_then_replay(
 
 @pytest.mark.django_db
 def test_failed_delivery_waits_for_its_backoff(apply, target, receiver):
+    # given a receiver failing once and a new hire's provision waiting
     receiver.statuses = [500]
     apply([record("1001", "A", "2026-01-05")])
+    # when the outbox is drained
     delivery.actions_drain()
+    # then the action failed and waits for its next attempt
     action = DownstreamAction.objects.get()
     assert action.state == "failed" and action.next_attempt_at is not None
+    # when it is drained again at once, then nothing is sent before the backoff
     assert delivery.actions_drain() == 0  # not due yet
     assert len(receiver.requests) == 1
 
@@ -105,8 +119,11 @@ def test_backoff_is_capped_exponential_with_jitter():
 
 @pytest.mark.django_db
 def test_customer_without_a_target_keeps_actions_pending_for_export(apply):
+    # given a customer without a downstream target and a new hire
     apply([record("1001", "A", "2026-01-05")])
+    # when the outbox is drained, then nothing is delivered
     assert delivery.actions_drain() == 0
+    # and the action stays pending for the export
     assert DownstreamAction.objects.get().state == "pending"
 
 

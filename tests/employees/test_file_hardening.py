@@ -42,8 +42,11 @@ def test_a_150_character_first_name_rejects_that_row_alone_and_the_others_land(c
 
 
 def test_a_nul_character_rejects_its_row_with_the_field_named(customer, company):
+    # given a file whose second row has a NUL character in a first name
     data = csv("123,1001,Ada,L,,,,,,,A,2026-01-05,,,", "123,1002,Bo\x00b,M,,,,,,,A,2026-01-05,,,")
+    # when the file is imported
     result = employee_file_import(customer=customer, data=data, filename="nul.csv", today=TODAY)
+    # then that row is refused naming the field, and only the good row lands
     assert [(e["line"], e["reason"]) for e in result.errors] == [(3, "first_name contains a NUL character")]
     assert list(Employee.objects.values_list("employee_id", flat=True)) == ["1001"]
 
@@ -63,11 +66,14 @@ LONG_CODE = "Q" * 21  # one character over StatusCode.code's 20
     ],
 )
 def test_records_from_any_source_are_checked_before_the_database(apply, field, value, reason):
+    # given a good record and one with a value too long for its column, or a NUL character
     good = EmployeeRecord(
         company_external_id="123", employee_id="1", status_code="A", status_effective_date=TODAY
     )
     bad = dataclasses.replace(good, **{"employee_id": "2", field: value})
+    # when both are applied by a sync
     result = apply([good, bad], source="sync")
+    # then only the bad one is refused with the reason, and the good one lands
     assert [(r.index, r.reason) for r in result.rejected] == [(1, reason)]
     assert list(Employee.objects.values_list("employee_id", flat=True)) == ["1"]
     # the refused over-long code never became a custom status code of the set
@@ -123,12 +129,15 @@ def test_an_unbalanced_quote_is_reported_and_does_not_swallow_silently():
 
 
 def test_a_field_over_the_csv_limit_is_reported_on_its_line_and_the_next_rows_go_on(customer, company):
+    # given a file whose second row has a field over the CSV size limit
     data = csv(
         "123,1001,Ada,L,,,,,,,A,2026-01-05,,,",
         f"123,1002,{'x' * 131_073},M,,,,,,,A,2026-01-05,,,",
         "123,1003,Cy,N,,,,,,,A,2026-01-05,,,",
     )
+    # when the file is imported
     result = employee_file_import(customer=customer, data=data, filename="huge.csv", today=TODAY)
+    # then that line is reported and the rows on both sides land
     assert [(e["line"], e["reason"]) for e in result.errors] == [
         (3, "a field is longer than 131,072 characters")
     ]

@@ -168,10 +168,13 @@ def test_sequence_through_import_employees(world, tmp_path, name, sequence, expe
 
 
 def test_import_employees_prints_the_change_batch_and_its_actions(world, tmp_path, capsys):
+    # given a file hiring one employee
     today = timezone.localdate()
     path = tmp_path / "hire.csv"
     path.write_text(HEADER + f"7100,E1,Ada,Lovelace,,{NATIONAL_ID},,RFT,FT,BW1,A,{today},,,\n")
+    # when it is imported with the command
     call_command("import_employees", world.slug, str(path))
+    # then the output names the change batch and counts the actions written and held
     out = capsys.readouterr().out
     batch = DownstreamAction.objects.get().batch
     assert f"change batch {batch.pk}" in out
