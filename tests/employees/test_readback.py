@@ -81,8 +81,11 @@ def _ids(response) -> list[int]:
 
 
 def test_status_events_list_every_visible_event_newest_recorded_first_with_its_record(api, world, consultant):
+    # given Acme's people with events on three records, and Globex's own event
     ev = world["events"]
+    # when the consultant lists the status events
     response = api(consultant).get("/api/v1/status-events/")
+    # then Acme's events come newest recorded first, each with its record, company and person
     assert _ids(response) == [ev["hire_456"].pk, ev["xt_123"].pk, ev["term_789"].pk, ev["hire_123"].pk]
     xt = response.json()["results"][1]
     assert xt == {
@@ -127,7 +130,10 @@ def test_status_events_filters(api, world, admin_user, customer, query, expected
 
 
 def test_status_events_employee_id_filter_spans_customers_only_for_who_sees_them(api, world, admin_user):
+    # given an employee id 1001 used by Acme and by Globex
+    # when an admin of every customer filters status events by that id
     ids = _ids(api(admin_user).get("/api/v1/status-events/?employee_id=1001"))
+    # then the events of both customers' records are listed
     assert ids == [world["events"][n].pk for n in ("globex", "xt_123", "hire_123")]
 
 
@@ -148,15 +154,21 @@ def test_status_events_bad_filter_values_are_a_400_naming_the_parameter(api, wor
 
 
 def test_a_customer_filter_naming_another_customer_is_refused(api, world, outsider, customer):
+    # given a user of another customer
+    # when that user filters status events by this customer
     response = api(outsider).get(f"/api/v1/status-events/?customer={customer.pk}")
+    # then the filter is refused as naming the customer field
     assert response.status_code == 400
     assert "customer" in response.json()["extra"]["fields"]
 
 
 def test_status_events_are_read_only(api, world, admin_user):
+    # given a hire event
     event = world["events"]["hire_123"]
+    # when an admin reads it, then it is there
     client = api(admin_user)
     assert client.get(f"/api/v1/status-events/{event.pk}/").json()["code"] == "A"
+    # when an admin creates, changes or deletes an event, then the method is not allowed
     assert client.post("/api/v1/status-events/", {"code": "T"}, format="json").status_code == 405
     assert client.patch(f"/api/v1/status-events/{event.pk}/", {"code": "T"}, format="json").status_code == 405
     assert client.delete(f"/api/v1/status-events/{event.pk}/").status_code == 405
@@ -204,6 +216,7 @@ def test_a_user_of_another_customer_sees_none_of_these_rows(api, world, outsider
 
 
 def test_person_shows_last_told_desired_state_and_transfer_window(api, world, consultant, company):
+    # given Ada last told provisioned in 123, now transferring with a window until 8 February
     ada = world["ada"]
     ada.downstream_access = "provisioned"
     ada.downstream_company = company
@@ -212,7 +225,9 @@ def test_person_shows_last_told_desired_state_and_transfer_window(api, world, co
     ada.desired_since = dt.date(2026, 2, 1)
     ada.transfer_until = dt.date(2026, 2, 8)
     ada.save()
+    # when the consultant reads her
     body = api(consultant).get(f"/api/v1/persons/{ada.pk}/").json()
+    # then the last-told and desired states, the window's end and both her records are shown
     assert body["downstream_state"] == {
         "access": "provisioned",
         "company_external_id": "123",
@@ -224,7 +239,10 @@ def test_person_shows_last_told_desired_state_and_transfer_window(api, world, co
 
 
 def test_a_person_never_reconciled_reads_as_never_told_and_no_desired_state(api, world, consultant):
+    # given Bob, whom the downstream was never told about
+    # when the consultant reads him
     body = api(consultant).get(f"/api/v1/persons/{world['bob'].pk}/").json()
+    # then he reads as never told, with no desired state and no window
     assert body["downstream_state"] == {"access": "none", "company_external_id": None, "since": None}
     assert body["desired_state"] == {"access": None, "since": None}
     assert body["transfer_window_until"] is None
@@ -250,12 +268,16 @@ def test_persons_company_set_filter_lists_a_person_once_however_many_records(
     api, world, consultant, company_set
 ):
     # Ada has two records in the first set: one row, not two
+    # when persons are filtered by the first company set
     response = api(consultant).get(f"/api/v1/persons/?company_set={company_set.pk}")
+    # then Ada is listed once
     assert response.json()["count"] == 1
 
 
 def test_persons_bad_status_type_is_a_400_naming_it(api, world, consultant):
+    # when persons are filtered by a status type that does not exist
     response = api(consultant).get("/api/v1/persons/?status_type=retired")
+    # then the 400 names the parameter
     assert response.status_code == 400
     assert "status_type" in response.json()["extra"]["fields"]
 
@@ -302,8 +324,11 @@ def explained(world, company, company_b, customer):
 
 
 def test_action_names_its_cause_and_the_events_that_drove_it(api, explained, world, consultant, company_b):
+    # given Ada's transfer from 123 to 456, driven by her XT and her hire from a file import
     ev = world["events"]
+    # when the consultant reads the action
     body = api(consultant).get(f"/api/v1/downstream-actions/{explained['transfer'].pk}/").json()
+    # then it names its cause, its order, the company and the access before it, and the two events in order
     assert {k: body[k] for k in ("cause_type", "cause_id", "seq", "company_external_id", "prior_access")} == {
         "cause_type": "file_import",
         "cause_id": "41",
@@ -337,7 +362,10 @@ def test_action_names_its_cause_and_the_events_that_drove_it(api, explained, wor
 
 
 def test_withdrawn_action_shows_why_and_when(api, explained, consultant):
+    # given Bob's deprovision withdrawn by the transfer-window schedule
+    # when the consultant reads it
     body = api(consultant).get(f"/api/v1/downstream-actions/{explained['withdrawn'].pk}/").json()
+    # then it shows it was superseded, why and when, caused by the schedule and driven by no event
     assert (body["state"], body["withdrawn_reason"], body["withdrawn_at"]) == (
         "superseded",
         "rehired before delivery",
@@ -436,5 +464,8 @@ def test_list_query_counts_stay_flat(
 
 
 def test_change_batch_names_its_cause(api, explained, consultant):
+    # given a change batch made by a file import
+    # when the consultant reads it
     body = api(consultant).get(f"/api/v1/change-batches/{explained['batch'].pk}/").json()
+    # then it names the file and its cause
     assert (body["cause"], body["cause_type"], body["cause_id"]) == ("file x.csv", "file_import", "41")
