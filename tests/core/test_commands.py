@@ -26,7 +26,7 @@ def test_seed_demo_is_idempotent_and_builds_a_working_demo():
     )
     # when it is seeded again
     call_command("seed_demo", stdout=io.StringIO())
-    # then nothing is added, and the demo holds its customers, sandbox connection, held code, ticket and project
+    # then nothing is added, and the demo has its customers, sandbox connection, held code, ticket, project
     assert (
         Customer.objects.count(),
         Employee.objects.count(),

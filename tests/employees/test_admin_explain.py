@@ -58,7 +58,7 @@ def test_action_page_links_its_cause_and_lists_its_driving_events(client, consul
     action = transfer["action"]
     # when the consultant opens the transfer's page
     response = client.get(f"{ACTIONS}{action.pk}/change/")
-    # then it links the file import and lists both events, linked to their records, oldest first, with no picker
+    # then it links the file import and both events' records, oldest first, and offers no event picker
     assert response.status_code == 200
     html = response.content.decode()
     upload_url = f"/admin/employees/fileimport/{transfer['upload'].pk}/change/"
@@ -158,7 +158,7 @@ def test_action_changelist_filters_on_cause_type_and_state_and_searches_the_caus
         assert response.status_code == 200
         return response.context["cl"].result_count
 
-    # when the action list is filtered by cause type, by state, or searched by cause id, then each counts its matches
+    # when the list is filtered by cause type or state, or searched by cause id, then each counts its matches
     assert count("cause_type__exact=file_import") == 2
     assert count("cause_type__exact=schedule") == 1
     assert count("state__exact=superseded") == 1

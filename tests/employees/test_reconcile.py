@@ -84,7 +84,7 @@ def test_a_pending_action_with_a_corrected_date_is_replaced(apply, pushed):
     apply([record("1001", "T", "2026-05-10")])
     # when the provider corrects the termination to 1 May
     apply([record("1001", "T", "2026-05-01")])  # a retro-dated correction: terminated earlier
-    # then the pending deprovision is replaced by one dated 1 May, and the person's ledger follows the replacement
+    # then the pending deprovision is replaced by one dated 1 May, and the ledger takes the new date
     assert standing() == [("provision", d("2026-01-05")), ("deprovision", d("2026-05-01"))]
     assert DownstreamAction.objects.get(effective_date=d("2026-05-10")).state == "superseded"
     assert Person.objects.get().downstream_since == d("2026-05-01")  # the replacement's date, not the old one

@@ -150,7 +150,7 @@ def test_retro_dated_termination_before_a_later_rehire_rewrites_history_not_toda
     apply([record("1001", "A", "2026-04-01", change_reason="Rehire")])  # same code, new date: a new event
     # when a termination dated 1 March arrives late
     apply([record("1001", "T", "2026-03-01")])  # arrives late, dated before the rehire
-    # then it is recorded as retro-active in the history, the current status stays the rehire, and nothing is deprovisioned
+    # then it enters the history as retro-active, the rehire stays current, and nothing is deprovisioned
     employee = Employee.objects.get()
     retro = StatusEvent.objects.get(code="T")
     assert retro.retroactive is True
@@ -338,7 +338,7 @@ def test_out_of_scope_records_are_kept_but_drive_nothing(apply, company_set):
     )
     # when a seasonal and a regular hire are synced
     apply([record("1", "A", "2026-01-05", employment_type="SNL"), record("2", "A", "2026-01-05")])
-    # then both are kept, the seasonal one out of scope with the reason, and only the regular one is provisioned
+    # then both are kept, the seasonal one out of scope with the reason; only the regular one is provisioned
     seasonal = Employee.objects.get(employee_id="1")
     assert seasonal.in_scope is False and "employment_type" in seasonal.scope_reason
     assert len(actions(action="provision")) == 1

@@ -177,7 +177,7 @@ def test_deliverables_list_in_phase_order_with_owners_by_team(api, consultant, p
     PartyContactFactory(party=party)
     # when its deliverables are listed
     rows = api(consultant).get(f"{BASE}{project.pk}/deliverables/").json()["results"]
-    # then they come in phase order, owners read with the team's name, and evidence is shown where the system holds it
+    # then they come in phase order, owners named by team, with evidence where the system holds it
     assert [row["phase"] for row in rows] == [
         "discovery",
         "discovery",
@@ -365,7 +365,7 @@ def test_extract_is_the_standard_file_without_national_id_or_birth_date(api, con
     # given a project and the customer's employees, one active and one terminated, and another customer's
     # when the consultant downloads the extract
     response = api(consultant).get(f"{BASE}{project.pk}/extract/")
-    # then it is a CSV attachment of the standard columns without national id or birth date, one row per own employee
+    # then a CSV of the standard columns without national id or birth date, one row per own employee
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
