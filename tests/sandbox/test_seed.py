@@ -197,7 +197,7 @@ def test_bulk_employees_are_created_once(db):
 def test_twenty_thousand_bulk_employees_in_seconds(db):
     import time
 
-    # given a clock
+    # given an empty sandbox and the time before seeding
     started = time.monotonic()
     # when twenty thousand bulk employees are seeded
     services.sandbox_seed(bulk_employees=20_000)
