@@ -1,8 +1,9 @@
 """The dashboard's payroll section: active vs paid employees per client over recent pay dates (seed 004's
-executive dashboard comparison), batches by status, failed imports.
+executive dashboard comparison), batches by status and by import state, imports that failed or completed with
+a message (counted apart: the payroll app's ``ImportOutcome``).
 
 Three queries whatever the number of batches: the employee counts of a bounded window of pay dates, the
-batches grouped by status, and the latest failed import queue records.
+batches grouped by status, and the latest queue records that failed or completed with a message.
 """
 
 from __future__ import annotations
@@ -121,12 +122,18 @@ def batches_by_status(user) -> dict[str, Any]:
     }
 
 
-def failed_imports(user, *, limit: int = FAILED_LIMIT) -> list:
-    """The latest failed import queue records (what could not be imported, and why)."""
+# The queue record states a person has to look at: the payroll app's outcomes that ticket.
+LOOK_AT_STATES = ("failed", "completed_with_message")
+
+
+def imports_to_look_at(user, *, limit: int = FAILED_LIMIT) -> list:
+    """The latest queue records that failed or completed with a message (nothing imported), and why."""
     ImportQueueRecord = _model("ImportQueueRecord")
     return list(
         scope_to_user(
-            ImportQueueRecord.objects.filter(state="failed").select_related("company", "connection"),
+            ImportQueueRecord.objects.filter(state__in=LOOK_AT_STATES).select_related(
+                "company", "connection"
+            ),
             user,
             "connection__customer",
         ).order_by("-created_at", "-pk")[:limit]
@@ -145,7 +152,7 @@ def payroll_overview(user, *, today: dt.date) -> dict[str, Any] | None:
     """The section's data, or None while the payroll models do not exist."""
     if not available():
         return None
-    failed = failed_imports(user)
+    failed = imports_to_look_at(user)
     for record in failed:
         record.admin_url = _admin_url("importqueuerecord_change", record.pk)
     return {

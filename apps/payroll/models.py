@@ -20,9 +20,12 @@ from . import rules
 
 
 class ImportState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    COMPLETED = "completed", "Completed"
-    FAILED = "failed", "Failed"
+    """What the batch's import ended as; the same words as its queue records' states (``rules.ImportOutcome``)."""
+
+    PENDING = rules.STATE_PENDING, "Pending"
+    COMPLETED = rules.STATE_COMPLETED, "Completed"
+    COMPLETED_WITH_MESSAGE = rules.STATE_COMPLETED_WITH_MESSAGE, "Completed with a message"
+    FAILED = rules.STATE_FAILED, "Failed"
 
 
 class PayrollBatch(TimeStampedModel):
@@ -48,7 +51,7 @@ class PayrollBatch(TimeStampedModel):
     )
     active = models.BooleanField(default=True)
     import_state = models.CharField(
-        max_length=20, choices=ImportState.choices, default=ImportState.PENDING, db_index=True
+        max_length=30, choices=ImportState.choices, default=ImportState.PENDING, db_index=True
     )
     import_message = models.CharField(max_length=500, blank=True)
     imported_at = models.DateTimeField(null=True, blank=True)
@@ -207,10 +210,11 @@ class ImportQueueRecord(TimeStampedModel):
         DELETE = "DELETE", "Delete"
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
+        PENDING = rules.STATE_PENDING, "Pending"
         PROCESSING = "processing", "Processing"
-        COMPLETED = "completed", "Completed"
-        FAILED = "failed", "Failed"
+        COMPLETED = rules.STATE_COMPLETED, "Completed"
+        COMPLETED_WITH_MESSAGE = rules.STATE_COMPLETED_WITH_MESSAGE, "Completed with a message"
+        FAILED = rules.STATE_FAILED, "Failed"
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="payroll_queue")
     company = models.ForeignKey(
@@ -223,7 +227,7 @@ class ImportQueueRecord(TimeStampedModel):
     )
     source = models.CharField(max_length=10, choices=Source.choices)
     event = models.CharField(max_length=10, choices=Event.choices, default=Event.UPDATE)
-    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING, db_index=True)
+    state = models.CharField(max_length=30, choices=State.choices, default=State.PENDING, db_index=True)
     message = models.CharField(max_length=500, blank=True)
     log = models.JSONField(default=list, blank=True, help_text="Log lines written while processing.")
     attempts = models.PositiveIntegerField(default=0)

@@ -119,6 +119,147 @@ def message_delete_unknown_batch(batch_id: str) -> str:
     return f"Batch '{batch_id}' is not in the hub: nothing to deactivate"
 
 
+# --- what an import ended as: one meaning for the batch, its queue records, tickets and the dashboard -----
+
+
+class ImportOutcome(StrEnum):
+    """How one queue record's processing ended (seed 004's cases, and provider errors).
+
+    - ``imported``: vouchers, pay groups and counts written.
+    - ``nothing_to_bill``: the provider answered, but the batch has no billing (no totals and no employees,
+      or no vouchers): completed, with seed 004's "No billing vouchers found ..." log line. Not a problem.
+    - ``deleted``: a DELETE event deactivated the batch (or there was nothing to deactivate).
+    - ``completed_with_message``: seed 004's "marked as Completed with a message" cases: unknown client, a
+      batch the provider cannot give us (404 / no batch), no pay date. Nothing was imported and nothing
+      will be retried by itself: a person has to look, so it tickets, but it is not a failure.
+    - ``failed``: the provider refused for good (a permanent error): the import failed; it tickets; the
+      next run (or a replay) tries again.
+    - ``retrying``: an outage (a transient error): nothing is wrong with the batch; the next run retries.
+    """
+
+    IMPORTED = "imported"
+    NOTHING_TO_BILL = "nothing_to_bill"
+    DELETED = "deleted"
+    COMPLETED_WITH_MESSAGE = "completed_with_message"
+    FAILED = "failed"
+    RETRYING = "retrying"
+
+
+class Totals(StrEnum):
+    """What ``getBillingCodeTotalsForBatch`` answered."""
+
+    MISSING = "missing"  # no answer: 404, or no batch
+    EMPTY = "empty"  # an answer listing no totals and no employees: nothing to bill
+    PRESENT = "present"
+
+
+# The state names shared by the batch's import state and its queue records (the models' choices use them).
+STATE_PENDING = "pending"
+STATE_COMPLETED = "completed"
+STATE_COMPLETED_WITH_MESSAGE = "completed_with_message"
+STATE_FAILED = "failed"
+
+_STATE_OF_OUTCOME = {
+    ImportOutcome.IMPORTED: STATE_COMPLETED,
+    ImportOutcome.NOTHING_TO_BILL: STATE_COMPLETED,
+    ImportOutcome.DELETED: STATE_COMPLETED,
+    ImportOutcome.COMPLETED_WITH_MESSAGE: STATE_COMPLETED_WITH_MESSAGE,
+    ImportOutcome.FAILED: STATE_FAILED,
+    ImportOutcome.RETRYING: STATE_PENDING,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFacts:
+    """What is known so far about one queue record's batch; None: not asked yet."""
+
+    client_id: str
+    batch_id: str
+    client_known: bool = True
+    batch_found: bool | None = None  # getBatchInfo answered with the batch
+    batch_active: bool | None = None  # False: deleted in the provider (the hub keeps it deactivated)
+    has_pay_date: bool | None = None
+    totals: Totals | None = None
+    vouchers: int | None = None
+    error: str = ""  # a provider error's message
+    error_permanent: bool = False
+    delete_event: bool = False
+    delete_found: bool | None = None  # a DELETE event: the hub had the batch to deactivate
+
+
+@dataclass(frozen=True, slots=True)
+class ImportVerdict:
+    outcome: ImportOutcome
+    message: str = ""
+    log: bool = False  # also write the message as a log line of the record
+
+    @property
+    def state(self) -> str:
+        """The queue record's state, and the batch's import state (the same word for both)."""
+        return _STATE_OF_OUTCOME[self.outcome]
+
+    @property
+    def tickets(self) -> bool:
+        """Whether a person is asked to look (an automatic ticket)."""
+        return self.outcome in (ImportOutcome.COMPLETED_WITH_MESSAGE, ImportOutcome.FAILED)
+
+
+def import_verdict(facts: ImportFacts) -> ImportVerdict | None:
+    """Classify an import from what is known so far, in seed 004's order; None: go on, ask the provider more.
+
+    1. a provider error decides (permanent: failed; else retrying);
+    2. an unknown client completes with a message (the client validation comes first);
+    3. a DELETE event ends as deleted;
+    4. a batch the provider cannot give us: completed with the "no getBillingCodeTotalsForBatch response
+       info" message;
+    5. a batch deleted in the provider ends as deleted; one without a pay date completes with a message;
+    6. a missing totals answer (404): the "no getBillingCodeTotalsForBatch response info" message again;
+    7. totals that list nothing, or no vouchers: nothing to bill, with the "No billing vouchers" log line;
+    8. vouchers: imported.
+    """
+    if facts.error:
+        if facts.error_permanent:
+            return ImportVerdict(ImportOutcome.FAILED, facts.error)
+        return ImportVerdict(ImportOutcome.RETRYING, f"Will be retried: {facts.error}")
+    if not facts.client_known:
+        return ImportVerdict(
+            ImportOutcome.COMPLETED_WITH_MESSAGE, message_unknown_client(facts.client_id), log=True
+        )
+    if facts.delete_event:
+        if facts.delete_found is None:
+            return None
+        if facts.delete_found:
+            return ImportVerdict(ImportOutcome.DELETED, message_deleted(facts.batch_id))
+        return ImportVerdict(ImportOutcome.DELETED, message_delete_unknown_batch(facts.batch_id))
+    if facts.batch_found is None:
+        return None
+    not_given = ImportVerdict(
+        ImportOutcome.COMPLETED_WITH_MESSAGE, message_no_billing_totals(facts.batch_id), log=True
+    )
+    if not facts.batch_found:
+        return not_given
+    if facts.batch_active is False:
+        return ImportVerdict(ImportOutcome.DELETED, message_deleted(facts.batch_id))
+    if facts.has_pay_date is None:
+        return None
+    if not facts.has_pay_date:
+        return ImportVerdict(ImportOutcome.COMPLETED_WITH_MESSAGE, message_no_pay_date(), log=True)
+    if facts.totals is None:
+        return None
+    if facts.totals == Totals.MISSING:
+        return not_given
+    nothing = ImportVerdict(
+        ImportOutcome.NOTHING_TO_BILL, message_no_vouchers(facts.client_id, facts.batch_id), log=True
+    )
+    if facts.totals == Totals.EMPTY:
+        return nothing
+    if facts.vouchers is None:
+        return None
+    if facts.vouchers == 0:
+        return nothing
+    return ImportVerdict(ImportOutcome.IMPORTED)
+
+
 # --- employee counts ------------------------------------------------------------------------------------
 
 

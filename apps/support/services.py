@@ -656,15 +656,24 @@ def ticket_raise_for_dead_downstream_action(*, action, message: str = "") -> Tic
     )
 
 
+PAYROLL_IMPORT_TITLES = {
+    # The payroll app's outcomes that ask a person to look (``apps.payroll.rules.ImportOutcome``).
+    "failed": "Payroll batch {batch} of company {company} failed to import",
+    "completed_with_message": "Payroll batch {batch} of company {company} completed with a message, not imported",
+}
+
+
 def ticket_raise_for_payroll_import_failure(
-    *, company: Company, batch_reference: str, message: str, evidence=()
+    *, company: Company, batch_reference: str, message: str, outcome: str = "failed", evidence=()
 ) -> Ticket:
-    """A payroll import queue record completed with a failure message (seed 004's completion messages)."""
+    """A payroll import failed, or completed with one of seed 004's messages without importing anything."""
+    if outcome not in PAYROLL_IMPORT_TITLES:
+        raise ValueError(f"No ticket for the payroll import outcome {outcome!r}.")
     return ticket_raise_automatic(
         key=f"payroll-import:{company.pk}:{batch_reference}",
         category=Category.PAYROLL_IMPORT,
         customer=company.company_set.customer,
-        title=f"Payroll batch {batch_reference} of company {company.external_id} failed to import",
+        title=PAYROLL_IMPORT_TITLES[outcome].format(batch=batch_reference, company=company.external_id),
         expected_result="The batch imports with its vouchers, pay groups and employee counts.",
         actual_result=message,
         companies=[company],

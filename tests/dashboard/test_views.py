@@ -203,6 +203,50 @@ def test_the_payroll_section_compares_active_and_paid_per_client(client, admin_u
     assert "Active vs paid employees of client 100100" in html and "Unknown client number" in html
 
 
+def test_the_payroll_counts_imports_completed_with_a_message_apart_from_failures(
+    client, admin_user, customer
+):
+    from apps.payroll.models import (
+        ImportQueueRecord,
+        PayrollBatch,
+    )  # the payroll app is above the dashboard's own imports
+    from tests.companies.factories import CompanyFactory, CompanySetFactory
+    from tests.integrations.factories import ConnectionFactory
+
+    # given one batch that failed and one that completed with seed 004's pay-date message
+    company = CompanyFactory(
+        company_set=CompanySetFactory(customer=customer, provider="prismhr"), external_id="100100"
+    )
+    connection = ConnectionFactory(customer=customer, provider="prismhr")
+    for batch_id, state, message in [
+        ("41002", "failed", "PrismHR refused: HTTP 400"),
+        ("41003", "completed_with_message", "Pay date is required to import payroll batches"),
+    ]:
+        batch = PayrollBatch.objects.create(
+            company=company, batch_id=batch_id, status_code="COMP", import_state=state, import_message=message
+        )
+        ImportQueueRecord.objects.create(
+            connection=connection,
+            company=company,
+            batch=batch,
+            client_number="100100",
+            batch_number=batch_id,
+            source="import",
+            state=state,
+            message=message,
+        )
+    # when the admin opens the dashboard
+    response = get(client, admin_user)
+    section = next(s for s in response.context["dashboard"] if s.key == "payroll")
+    # then each is counted as what it is, and both are listed with their outcome
+    counts = {value: n for value, _label, n in section.data["batches"]["imports"]}
+    assert (counts["failed"], counts["completed_with_message"], counts["completed"]) == (1, 1, 0)
+    assert [r.batch_number for r in section.data["failed"]] == ["41003", "41002"]
+    html = response.content.decode()
+    assert "completed with a message 1" in html and "failed 1" in html
+    assert "Pay date is required to import payroll batches" in html
+
+
 def _dashboard_queries(client, user) -> int:
     client.force_login(user)
     with CaptureQueriesContext(connection) as captured:

@@ -20,7 +20,7 @@ def _ok(**body) -> tuple[int, dict, str]:
     )
 
 
-def _missing(message: str) -> tuple[int, dict, str]:
+def missing(message: str) -> tuple[int, dict, str]:
     return (
         404,
         {"Content-Type": "application/json"},
@@ -38,6 +38,8 @@ class FakePrism:
         self.payroll: dict[tuple[str, str], list[dict]] = {}
         self.pay_group_codes: dict[str, list[dict]] = {}
         self.calls: list[str] = []
+        # path -> the answer it gives instead (a 404, a refusal), whatever the state says
+        self.answers: dict[str, tuple[int, dict, str]] = {}
         rsps.add(
             responses.POST,
             f"{base}/login/v1/createPeoSession",
@@ -58,6 +60,8 @@ class FakePrism:
     def _wrap(self, path, handler):
         def callback(request):
             self.calls.append(path)
+            if path in self.answers:
+                return self.answers[path]
             query = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
             return handler(query)
 
@@ -128,7 +132,7 @@ class FakePrism:
             if client == q["clientId"] and b["payDate"] and start <= b["payDate"] <= end
         ]
         if not found:
-            return _missing("No batches found.")
+            return missing("No batches found.")
         keep = ("batchId", "payDate", "batchType", "batchStatus", "payGroup")
         return _ok(batchList=[{k: b[k] for k in keep} for b in found])
 
@@ -139,16 +143,16 @@ class FakePrism:
             for i in ids
             if (q["clientId"], i) in self.batches
         ]
-        return _ok(batchStatuses=found) if found else _missing("None found.")
+        return _ok(batchStatuses=found) if found else missing("None found.")
 
     def _info(self, q):
         batch = self.batches.get((q["clientId"], q["batchId"]))
-        return _ok(batchControl=batch) if batch else _missing("Batch not found.")
+        return _ok(batchControl=batch) if batch else missing("Batch not found.")
 
     def _totals(self, q):
         key = (q["clientId"], q["batchId"])
         if key not in self.batches:
-            return _missing("Batch not found.")
+            return missing("Batch not found.")
         totals = self.totals.get(key, [])
         employees = sorted({v["employeeId"] for v in self.billing.get(key, [])}) if totals else []
         return _ok(

@@ -144,19 +144,23 @@ def test_a_batch_without_a_pay_date_completes_with_the_seeds_message(world):
     # when the Sync runs
     run_kind(conn, SYNC)
     record = import_record("41003")
-    assert (record.state, record.message) == ("completed", "Pay date is required to import payroll batches")
+    assert (record.state, record.message) == (
+        "completed_with_message",
+        "Pay date is required to import payroll batches",
+    )
+    assert hub_batch("41003").import_state == "completed_with_message"
 
 
-def test_a_batch_without_billing_code_totals_completes_with_the_seeds_message(world):
+def test_a_batch_whose_totals_list_nothing_has_nothing_to_bill(world):
     conn, _ = world
+    # given 41004, whose getBillingCodeTotalsForBatch answers with no totals and no employees
     run_kind(conn, ONGOING)
     run_kind(conn, SYNC)
+    # then it ends as a batch with nothing to bill, with seed 004's log line, not the missing-answer message
     record = import_record("41004")
-    assert record.state == "completed"
-    assert record.message == (
-        "Batch '41004' Unable to include Queue Record in Import file, no getBillingCodeTotalsForBatch "
-        "response info, this event will not be processed"
-    )
+    line = 'No billing vouchers found for client ID "100100" and batch ID "41004"'
+    assert (record.state, record.message, record.log[-1]["line"]) == ("completed", line, line)
+    assert hub_batch("41004").import_state == "completed"
 
 
 def test_a_batch_without_vouchers_completes_with_a_log_line(world):
@@ -189,7 +193,10 @@ def test_the_sync_completes_a_queue_record_of_an_unknown_client_with_a_note(worl
     # when the Sync runs
     run_kind(conn, SYNC)
     record = import_record("49001")
-    assert (record.state, record.message) == ("completed", rules.message_unknown_client("100900"))
+    assert (record.state, record.message) == (
+        "completed_with_message",
+        rules.message_unknown_client("100900"),
+    )
     assert not BillingVoucher.objects.filter(batch__batch_id="49001").exists()
 
 

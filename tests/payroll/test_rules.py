@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from apps.payroll import rules
+from apps.payroll.models import ImportQueueRecord, ImportState
 
 # Every status seed 004 lists, with the code PrismHR sends for it.
 SEED_STATUSES = [
@@ -138,3 +139,81 @@ def test_sync_weekdays_parse_from_day_names(text, days):
 def test_an_unknown_day_name_is_refused():
     with pytest.raises(ValueError, match="Unknown day"):
         rules.parse_weekdays("sat,funday")
+
+
+# --- one meaning of an import's end (the batch, its queue records, tickets, dashboard counts) ---------------
+
+OUT = rules.ImportOutcome
+TOT = rules.Totals
+NO_TOTALS = rules.message_no_billing_totals("41004")
+NOTHING = rules.message_no_vouchers("100100", "41004")
+FOUND = {"batch_found": True, "batch_active": True, "has_pay_date": True}
+
+
+@pytest.mark.parametrize(
+    ("known", "outcome", "state", "tickets", "message"),
+    [
+        # not decided yet: ask the provider more
+        ({}, None, None, None, None),
+        ({**FOUND}, None, None, None, None),
+        ({**FOUND, "totals": TOT.PRESENT}, None, None, None, None),
+        # seed 004's "completed with a message" cases: completed, not imported, a person looks (ticket)
+        ({"client_known": False}, OUT.COMPLETED_WITH_MESSAGE, "completed_with_message", True, "100100"),
+        ({"batch_found": False}, OUT.COMPLETED_WITH_MESSAGE, "completed_with_message", True, NO_TOTALS),
+        ({**FOUND, "totals": TOT.MISSING}, OUT.COMPLETED_WITH_MESSAGE, "completed_with_message", True, NO_TOTALS),
+        (
+            {**FOUND, "has_pay_date": False},
+            OUT.COMPLETED_WITH_MESSAGE,
+            "completed_with_message",
+            True,
+            "Pay date is required",
+        ),
+        # nothing to bill: completed, with the "No billing vouchers" line; not a problem
+        ({**FOUND, "totals": TOT.EMPTY}, OUT.NOTHING_TO_BILL, "completed", False, NOTHING),
+        ({**FOUND, "totals": TOT.PRESENT, "vouchers": 0}, OUT.NOTHING_TO_BILL, "completed", False, NOTHING),
+        ({**FOUND, "totals": TOT.PRESENT, "vouchers": 3}, OUT.IMPORTED, "completed", False, ""),
+        # deleted in the provider, or a DELETE event
+        ({**FOUND, "batch_active": False}, OUT.DELETED, "completed", False, "was deleted"),
+        ({"delete_event": True, "delete_found": True}, OUT.DELETED, "completed", False, "was deleted"),
+        (
+            {"delete_event": True, "delete_found": False},
+            OUT.DELETED,
+            "completed",
+            False,
+            "nothing to deactivate",
+        ),
+        # provider errors: a permanent one is the only failure; an outage is retried, the batch waits
+        ({**FOUND, "error": "HTTP 400", "error_permanent": True}, OUT.FAILED, "failed", True, "HTTP 400"),
+        ({**FOUND, "error": "HTTP 503"}, OUT.RETRYING, "pending", False, "Will be retried: HTTP 503"),
+        # the client check comes first, an error before anything
+        (
+            {"client_known": False, "batch_found": False},
+            OUT.COMPLETED_WITH_MESSAGE,
+            "completed_with_message",
+            True,
+            "100100",
+        ),
+        ({"client_known": False, "error": "x", "error_permanent": True}, OUT.FAILED, "failed", True, "x"),
+        # a missing answer about the batch wins over the pay date it could not tell
+        (
+            {"batch_found": False, "has_pay_date": False},
+            OUT.COMPLETED_WITH_MESSAGE,
+            "completed_with_message",
+            True,
+            NO_TOTALS,
+        ),
+    ],
+)
+def test_import_verdict_table(known, outcome, state, tickets, message):
+    verdict = rules.import_verdict(rules.ImportFacts(client_id="100100", batch_id="41004", **known))
+    if outcome is None:
+        assert verdict is None
+        return
+    assert (verdict.outcome, verdict.state, verdict.tickets) == (outcome, state, tickets)
+    assert message in verdict.message
+
+
+def test_every_outcome_has_a_state_the_models_know():
+    for outcome in rules.ImportOutcome:
+        state = rules.ImportVerdict(outcome).state
+        assert state in ImportState.values and state in ImportQueueRecord.State.values

@@ -24,7 +24,7 @@ from apps.payroll.models import (
 )
 from apps.support.models import Ticket
 from tests.integrations.factories import WebhookEventFactory
-from tests.payroll.fake_prism import FakePrism, run_kind
+from tests.payroll.fake_prism import FakePrism, missing, run_kind
 
 pytestmark = pytest.mark.django_db
 
@@ -222,7 +222,7 @@ def test_a_delete_event_for_an_unknown_client_completes_with_a_note(prism, prism
     hook = event(prism_connection, "DELETE", "49001", client="100900")
     webhook_event_process(event_id=hook.pk)
     record = ImportQueueRecord.objects.get(webhook_event=hook)
-    assert record.state == "completed"
+    assert record.state == "completed_with_message"
     assert record.message == rules.message_unknown_client("100900")
 
 
@@ -305,7 +305,10 @@ def test_sync_completes_a_batch_of_an_unknown_client_with_a_note(prism, prism_co
     run_kind(prism_connection, SYNC)
     # then the queue record is completed with a note and nothing was imported
     record = ImportQueueRecord.objects.get(source="import")
-    assert (record.state, record.message) == ("completed", rules.message_unknown_client("100100"))
+    assert (record.state, record.message) == (
+        "completed_with_message",
+        rules.message_unknown_client("100100"),
+    )
     assert not BillingVoucher.objects.exists()
 
 
@@ -314,21 +317,47 @@ def test_sync_of_a_batch_without_a_pay_date_completes_with_the_seeds_message(pri
     webhook_event_process(event_id=event(prism_connection, "UPDATE", "41003").pk)
     run_kind(prism_connection, SYNC)
     record = ImportQueueRecord.objects.get(source="import")
-    assert (record.state, record.message) == ("completed", "Pay date is required to import payroll batches")
-    assert batch("41003").import_message == "Pay date is required to import payroll batches"
+    assert (record.state, record.message) == (
+        "completed_with_message",
+        "Pay date is required to import payroll batches",
+    )
+    assert (batch("41003").import_state, batch("41003").import_message) == (
+        "completed_with_message",
+        "Pay date is required to import payroll batches",
+    )
     assert not BillingVoucher.objects.exists()
 
 
-def test_sync_without_billing_code_totals_completes_with_the_seeds_message(prism, prism_connection):
+def test_totals_that_list_no_totals_and_no_employees_are_a_batch_with_nothing_to_bill(
+    prism, prism_connection, django_capture_on_commit_callbacks
+):
+    # given a complete batch whose getBillingCodeTotalsForBatch answers, but lists nothing
     prism.add_batch("41004", status="COMP", pay_date=PAY, vouchers=vouchers(2), totals=False)
     run_kind(prism_connection, ONGOING)
+    # when the Sync runs
+    with django_capture_on_commit_callbacks(execute=True):
+        run_kind(prism_connection, SYNC)
+    # then it ends with seed 004's "No billing vouchers" log line, completed, no voucher asked for, no ticket
+    record = ImportQueueRecord.objects.get(source="import")
+    line = rules.message_no_vouchers("100100", "41004")
+    assert (record.state, record.message, record.log[-1]["line"]) == ("completed", line, line)
+    assert batch("41004").import_state == "completed"
+    assert "payroll/v1/getBillingVouchersByBatch" not in prism.calls
+    assert not Ticket.objects.exists()
+
+
+def test_a_missing_totals_answer_completes_with_the_no_response_info_message(prism, prism_connection):
+    # given a batch the provider knows, but whose getBillingCodeTotalsForBatch answers 404
+    prism.add_batch("41004", status="COMP", pay_date=PAY, vouchers=vouchers(2))
+    run_kind(prism_connection, ONGOING)
+    prism.answers["payroll/v1/getBillingCodeTotalsForBatch"] = missing("No totals.")
     run_kind(prism_connection, SYNC)
     record = ImportQueueRecord.objects.get(source="import")
-    assert record.state == "completed"
-    assert record.message == (
-        "Batch '41004' Unable to include Queue Record in Import file, no getBillingCodeTotalsForBatch "
-        "response info, this event will not be processed"
+    assert (record.state, record.message) == (
+        "completed_with_message",
+        rules.message_no_billing_totals("41004"),
     )
+    assert batch("41004").import_state == "completed_with_message"
 
 
 def test_a_batch_the_provider_no_longer_has_completes_with_the_totals_message(prism, prism_connection):
@@ -352,23 +381,39 @@ def test_sync_without_vouchers_completes_and_logs_that_none_were_found(prism, pr
     assert not Ticket.objects.exists()  # no data to process is not a failure
 
 
-@pytest.mark.parametrize(
-    ("setup", "message"),
-    [
-        ({"pay_date": None}, "Pay date is required to import payroll batches"),
-        ({"totals": False}, rules.message_no_billing_totals("41001")),
-    ],
-)
-def test_a_queue_record_completed_with_a_failure_message_raises_a_support_ticket(
-    prism, prism_connection, django_capture_on_commit_callbacks, setup, message
+def test_a_queue_record_completed_with_a_message_raises_a_ticket_that_says_so(
+    prism, prism_connection, django_capture_on_commit_callbacks
 ):
-    prism.add_batch("41001", status="COMP", **{"pay_date": PAY, "vouchers": vouchers(1), **setup})
+    prism.add_batch("41001", status="COMP", pay_date=None, vouchers=vouchers(1))
     webhook_event_process(event_id=event(prism_connection, "UPDATE", "41001").pk)
     with django_capture_on_commit_callbacks(execute=True):
         run_kind(prism_connection, SYNC)
     ticket = Ticket.objects.get()
-    assert ticket.category == "payroll_import" and ticket.actual_result == message
-    assert "41001" in ticket.title
+    assert ticket.category == "payroll_import"
+    assert ticket.actual_result == "Pay date is required to import payroll batches"
+    assert ticket.title == "Payroll batch 41001 of company 100100 completed with a message, not imported"
+    assert batch("41001").import_state == "completed_with_message"
+
+
+def test_a_permanent_provider_refusal_fails_the_import_everywhere_and_tickets_it(
+    prism, prism_connection, django_capture_on_commit_callbacks
+):
+    # given a flagged batch whose vouchers the provider refuses for good (HTTP 400)
+    prism.add_batch("41001", status="COMP", pay_date=PAY, vouchers=vouchers(1))
+    run_kind(prism_connection, ONGOING)
+    prism.answers["payroll/v1/getBillingVouchersByBatch"] = (
+        400,
+        {},
+        '{"errorCode": "1", "errorMessage": "Bad"}',
+    )
+    # when the Sync runs
+    with django_capture_on_commit_callbacks(execute=True):
+        run = run_kind(prism_connection, SYNC)
+    # then the record and the batch say failed, and the ticket says failed to import
+    record = ImportQueueRecord.objects.get(source="import")
+    assert record.state == "failed" and run.failed == 1
+    assert batch().import_state == "failed"
+    assert Ticket.objects.get().title == "Payroll batch 41001 of company 100100 failed to import"
 
 
 def test_vouchers_are_fetched_page_by_page(prism, prism_connection):
@@ -462,7 +507,9 @@ def test_an_outage_during_the_sync_fails_the_run_and_leaves_the_batch_flagged(pr
     assert run.state == SyncRun.State.FAILED
     found = batch()
     assert found.sync_with_provider and found.import_state == "pending"
-    assert ImportQueueRecord.objects.get(source="import").state == "failed"
+    # an outage is no failure of the import: the record waits for the next run, as the batch does
+    record = ImportQueueRecord.objects.get(source="import")
+    assert record.state == "pending" and record.message.startswith("Will be retried: ")
     # and the next run retries the same record and imports the batch
     again = run_kind(prism_connection, SYNC)
     assert again.state == SyncRun.State.SUCCEEDED, again.message

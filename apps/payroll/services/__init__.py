@@ -27,9 +27,8 @@ from .ongoing import (
 )
 from .queue import (
     queue_record_claim,
-    queue_record_complete,
     queue_record_create,
-    queue_record_fail,
+    queue_record_finish,
     queue_record_replay,
 )
 from .sync import (
@@ -66,9 +65,8 @@ __all__ = [
     "payroll_sync_due",
     "payroll_sync_run",
     "queue_record_claim",
-    "queue_record_complete",
     "queue_record_create",
-    "queue_record_fail",
+    "queue_record_finish",
     "queue_record_process",
     "queue_record_replay",
     "records_for_sync",

@@ -19,11 +19,11 @@ from apps.integrations.models import Connection, SyncRun
 from apps.integrations.providers.prismhr.payroll import PayrollClient
 from apps.integrations.services import sync_run_request
 
+from .. import rules
 from ..models import ImportQueueRecord, PayrollSettings
-from ..rules import message_unknown_client
 from .batches import payroll_settings_for
 from .ongoing import known_company, ongoing_record_process
-from .queue import queue_record_claim, queue_record_complete
+from .queue import queue_record_claim, queue_record_finish
 from .sync import import_record_process
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,10 @@ def queue_record_process(*, record_id: int) -> ImportQueueRecord | None:
         ):
             if known_company(record.connection, record.client_number) is None:
                 if queue_record_claim(record):
-                    queue_record_complete(record, message=message_unknown_client(record.client_number))
+                    facts = rules.ImportFacts(
+                        client_id=record.client_number, batch_id=record.batch_number, client_known=False
+                    )
+                    queue_record_finish(record, rules.import_verdict(facts))
             else:
                 ongoing_record_process(record=record, client=client)
         else:

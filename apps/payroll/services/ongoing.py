@@ -27,9 +27,8 @@ from .batches import batch_deactivate, batch_upsert, differs, payroll_settings_f
 from .progress import save_progress
 from .queue import (
     queue_record_claim,
-    queue_record_complete,
     queue_record_create,
-    queue_record_fail,
+    queue_record_finish,
     queue_record_log,
 )
 
@@ -66,10 +65,8 @@ def ongoing_record_process(
             info = client.batch_info(record.client_number, record.batch_number)
         found = _merge(info, summary)
         if found is None:
-            queue_record_log(record, f"Batch {record.batch_number} was not found in the provider.")
-            return queue_record_complete(
-                record, message=f"Batch '{record.batch_number}' was not found in the provider", batch=existing
-            )
+            verdict = rules.import_verdict(_facts(record, batch_found=False))
+            return queue_record_finish(record, verdict, batch=existing)
         with transaction.atomic():
             batch, _created = batch_upsert(
                 company=company,
@@ -84,10 +81,15 @@ def ongoing_record_process(
                 queue_record_log(
                     record, f"Batch {batch.batch_id} is not complete ({batch.status_code}): recorded."
                 )
-            return queue_record_complete(record, batch=batch)
+            return queue_record_finish(record, rules.ImportVerdict(rules.ImportOutcome.IMPORTED), batch=batch)
     except ProviderError as exc:
-        queue_record_fail(record, message=str(exc), permanent=exc.permanent)
+        verdict = rules.import_verdict(_facts(record, error=str(exc), error_permanent=exc.permanent))
+        queue_record_finish(record, verdict)
         raise
+
+
+def _facts(record: ImportQueueRecord, **known) -> rules.ImportFacts:
+    return rules.ImportFacts(client_id=record.client_number, batch_id=record.batch_number, **known)
 
 
 def _merge(info: BatchSummary | None, listed: BatchSummary | None) -> BatchSummary | None:
@@ -112,19 +114,18 @@ def delete_record_process(*, record: ImportQueueRecord) -> ImportQueueRecord:
     """A claimed DELETE record: validate the client, then deactivate the batch (nothing is removed)."""
     company = known_company(record.connection, record.client_number)
     if company is None:
-        queue_record_log(record, rules.message_unknown_client(record.client_number))
-        return queue_record_complete(
-            record, message=rules.message_unknown_client(record.client_number), failure=True
-        )
+        return queue_record_finish(record, rules.import_verdict(_facts(record, client_known=False)))
     batch = PayrollBatch.objects.filter(company=company, batch_id=record.batch_number).first()
     if batch is None:
-        return queue_record_complete(record, message=rules.message_delete_unknown_batch(record.batch_number))
+        verdict = rules.import_verdict(_facts(record, delete_event=True, delete_found=False))
+        return queue_record_finish(record, verdict)
     with transaction.atomic():
         vouchers = batch_deactivate(batch=batch, queue_record=record)
         queue_record_log(
             record, f"Deactivated batch {batch.batch_id} and {vouchers} billing voucher line(s)."
         )
-        return queue_record_complete(record, message=rules.message_deleted(batch.batch_id), batch=batch)
+        verdict = rules.import_verdict(_facts(record, delete_event=True, delete_found=True))
+        return queue_record_finish(record, verdict, batch=batch)
 
 
 def payroll_event_handle(*, event: WebhookEvent) -> ImportQueueRecord:

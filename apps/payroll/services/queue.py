@@ -1,8 +1,9 @@
 """Import queue records: create, claim, complete (with seed 004's messages), fail, replay.
 
-A record is claimed with a conditional update, so two workers never process the same one. A record that
-completes with a failure message (unknown client, no pay date, no billing-code totals) raises a support
-ticket once the transaction commits, with the record and the batch as evidence.
+A record is claimed with a conditional update, so two workers never process the same one. How it ends is
+``rules.import_verdict``'s call: a record completed with a message (unknown client, no pay date, a batch the
+provider cannot give us) or failed for good raises a support ticket once the transaction commits, with the
+record and the batch as evidence; nothing to bill and an outage do not.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from apps.companies.models import Company
 from apps.core.errors import ApplicationError
 from apps.integrations.models import Connection
 
+from .. import rules
 from ..models import ImportQueueRecord, ImportState, PayrollBatch
 
 logger = logging.getLogger(__name__)
@@ -76,54 +78,40 @@ def queue_record_log(record: ImportQueueRecord, line: str) -> None:
 
 
 @transaction.atomic
-def queue_record_complete(
-    record: ImportQueueRecord,
-    *,
-    message: str = "",
-    failure: bool = False,
-    batch: PayrollBatch | None = None,
+def queue_record_finish(
+    record: ImportQueueRecord, verdict: rules.ImportVerdict, *, batch: PayrollBatch | None = None
 ) -> ImportQueueRecord:
-    """Mark the record completed with ``message``; mirror an outcome onto the batch; ticket a failure."""
+    """End the record as ``verdict`` says (``rules.import_verdict``); mirror it onto the batch; ticket it.
+
+    The record's state and an Import record's batch's import state are the same word, so the batch, its
+    records, tickets and the dashboard counts agree. A retry (an outage) leaves the batch as it was; a
+    deleted batch keeps its state. Only a different outcome is written to the batch: importing the same
+    batch again changes no row.
+    """
     now = timezone.now()
-    record.state = ImportQueueRecord.State.COMPLETED
-    record.message = message[:500]
+    if verdict.log:
+        queue_record_log(record, verdict.message)
+    record.state = verdict.state
+    record.message = verdict.message[:500]
     record.processed_at = now
     if batch is not None:
         record.batch = batch
     record.save(update_fields=["state", "message", "processed_at", "log", "batch", "updated_at"])
-    if batch is not None and record.source == ImportQueueRecord.Source.IMPORT and batch.active:
-        # Only a different outcome is written: importing the same batch again changes nothing.
-        PayrollBatch.objects.filter(pk=batch.pk).exclude(
-            import_state=ImportState.COMPLETED, import_message=message[:500]
-        ).update(
-            import_state=ImportState.COMPLETED, import_message=message[:500], imported_at=now, updated_at=now
-        )
-    if failure:
-        transaction.on_commit(partial(_ticket, record.pk))
+    target = record.batch
+    mirrored = verdict.outcome not in (rules.ImportOutcome.RETRYING, rules.ImportOutcome.DELETED)
+    if target is not None and record.source == ImportQueueRecord.Source.IMPORT and target.active and mirrored:
+        changes = {"import_state": verdict.state, "import_message": verdict.message[:500], "updated_at": now}
+        if verdict.state != ImportState.FAILED:
+            changes["imported_at"] = now
+        PayrollBatch.objects.filter(pk=target.pk).exclude(
+            import_state=verdict.state, import_message=verdict.message[:500]
+        ).update(**changes)
+    if verdict.tickets:
+        transaction.on_commit(partial(_ticket, record.pk, verdict.outcome.value))
     return record
 
 
-@transaction.atomic
-def queue_record_fail(
-    record: ImportQueueRecord, *, message: str, permanent: bool, batch: PayrollBatch | None = None
-) -> ImportQueueRecord:
-    """Mark the record failed (retried by the next run or a replay); a permanent failure also tickets."""
-    record.state = ImportQueueRecord.State.FAILED
-    record.message = message[:500]
-    record.processed_at = timezone.now()
-    if batch is not None:
-        record.batch = batch
-    record.save(update_fields=["state", "message", "processed_at", "log", "batch", "updated_at"])
-    if permanent and record.batch is not None and record.source == ImportQueueRecord.Source.IMPORT:
-        PayrollBatch.objects.filter(pk=record.batch.pk).update(
-            import_state=ImportState.FAILED, import_message=message[:500], updated_at=timezone.now()
-        )
-    if permanent:
-        transaction.on_commit(partial(_ticket, record.pk))
-    return record
-
-
-def _ticket(record_id: int) -> None:
+def _ticket(record_id: int, outcome: str) -> None:
     from apps.support.services import ticket_raise_for_payroll_import_failure
 
     record = ImportQueueRecord.objects.select_related("company", "batch", "connection").get(pk=record_id)
@@ -139,6 +127,7 @@ def _ticket(record_id: int) -> None:
         company=company,
         batch_reference=record.batch_number,
         message=record.message,
+        outcome=outcome,
         evidence=[e for e in (record, record.batch) if e is not None],
     )
 

@@ -4,11 +4,12 @@ It runs for batches the Ongoing process flagged ``sync_with_provider`` (complete
 Import queue record each. In order, as the seed describes:
 
 1. the client number is validated: an unknown client completes the record with a note;
-2. a batch the provider cannot give us (getBatchInfo / getBillingCodeTotalsForBatch empty) completes with
-   "Batch '...' Unable to include Queue Record in Import file, no getBillingCodeTotalsForBatch response
-   info, this event will not be processed";
+2. a batch the provider cannot give us (getBatchInfo, or getBillingCodeTotalsForBatch answering 404)
+   completes with "Batch '...' Unable to include Queue Record in Import file, no getBillingCodeTotalsForBatch
+   response info, this event will not be processed";
 3. a batch without a pay date completes with "Pay date is required to import payroll batches";
-4. a batch without billing vouchers completes with a log line "No billing vouchers found for client ID ...";
+4. a batch with nothing to bill (totals that list no totals and no employees, or no vouchers) completes
+   with a log line "No billing vouchers found for client ID ...";
 5. otherwise its vouchers are fetched page by page and written in chunks with its pay groups, their costs
    and (regular batches) the employee counts. Writing is idempotent: a second import of the same batch
    changes no row.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
@@ -53,9 +54,8 @@ from .ongoing import delete_record_process, known_company
 from .progress import save_progress
 from .queue import (
     queue_record_claim,
-    queue_record_complete,
     queue_record_create,
-    queue_record_fail,
+    queue_record_finish,
     queue_record_log,
 )
 
@@ -204,7 +204,11 @@ def import_record_process(
     run: SyncRun | None = None,
     context=None,
 ) -> ImportResult | None:
-    """Process one Import queue record (claimed here); return what was written, None if nothing was."""
+    """Process one Import queue record (claimed here); return what was written, None if nothing was.
+
+    Each step adds a fact and asks ``rules.import_verdict`` whether the record is decided; the verdict ends
+    the record (``queue_record_finish``), so every way out means the same to the batch, tickets and counts.
+    """
     if not queue_record_claim(record):
         return None
     if record.event == ImportQueueRecord.Event.DELETE:
@@ -219,44 +223,40 @@ def import_record_process(
         .select_related("company")
         .first()
     )
+    facts = rules.ImportFacts(client_id=record.client_number, batch_id=record.batch_number)
     company = known_company(record.connection, record.client_number)
     if company is None:
-        message = rules.message_unknown_client(record.client_number)
-        queue_record_log(record, message)
-        queue_record_complete(record, message=message, failure=True, batch=batch)
+        queue_record_finish(record, rules.import_verdict(replace(facts, client_known=False)), batch=batch)
         return None
     try:
         info = client.batch_info(record.client_number, record.batch_number)
-        if info is None:
-            return _no_totals(record, batch)
-        batch, _ = batch_upsert(
-            company=company,
-            connection=record.connection,
-            summary=info,
-            source=BatchStatusChange.Source.SYNC,
-            queue_record=record,
-        )
-        if not batch.active:
-            queue_record_complete(record, message=rules.message_deleted(batch.batch_id), batch=batch)
-            return None
-        if batch.pay_date is None:
-            message = rules.message_no_pay_date()
-            queue_record_log(record, message)
-            queue_record_complete(record, message=message, failure=True, batch=batch)
+        facts = replace(facts, batch_found=info is not None)
+        if info is not None:
+            batch, _ = batch_upsert(
+                company=company,
+                connection=record.connection,
+                summary=info,
+                source=BatchStatusChange.Source.SYNC,
+                queue_record=record,
+            )
+            facts = replace(facts, batch_active=batch.active, has_pay_date=batch.pay_date is not None)
+        if (verdict := rules.import_verdict(facts)) is not None:
+            queue_record_finish(record, verdict, batch=batch)
             return None
         totals = client.billing_totals(record.client_number, record.batch_number)
-        if totals.empty:
-            return _no_totals(record, batch)
+        facts = replace(facts, totals=_totals_fact(totals))
+        if (verdict := rules.import_verdict(facts)) is not None:
+            queue_record_finish(record, verdict, batch=batch)
+            return None
         vouchers: list[BillingVoucherRecord] = []
         for page in client.billing_vouchers(record.client_number, record.batch_number, page_size=page_size):
             vouchers.extend(page.items)
             if run is not None:
                 run.fetched += len(page.items)
                 save_progress(run, context)
-        if not vouchers:
-            line = rules.message_no_vouchers(record.client_number, record.batch_number)
-            queue_record_log(record, line)
-            queue_record_complete(record, message=line, batch=batch)
+        verdict = rules.import_verdict(replace(facts, vouchers=len(vouchers)))
+        if verdict.outcome != rules.ImportOutcome.IMPORTED:
+            queue_record_finish(record, verdict, batch=batch)
             return None
         payroll_vouchers = _payroll_vouchers_if_needed(client, record, batch, info, vouchers, page_size)
         pay_group_names = client.pay_group_codes(record.client_number)
@@ -274,17 +274,21 @@ def import_record_process(
             f"{len(vouchers)} vouchers: {result.created} lines created, {result.updated} updated, "
             f"{result.unchanged} unchanged, {result.deactivated} deactivated.",
         )
-        queue_record_complete(record, batch=batch)
+        queue_record_finish(record, verdict, batch=batch)
         return result
     except ProviderError as exc:
-        queue_record_fail(record, message=str(exc), permanent=exc.permanent, batch=batch)
+        verdict = rules.import_verdict(replace(facts, error=str(exc), error_permanent=exc.permanent))
+        queue_record_finish(record, verdict, batch=batch)
         raise
 
 
-def _no_totals(record: ImportQueueRecord, batch: PayrollBatch | None) -> None:
-    message = rules.message_no_billing_totals(record.batch_number)
-    queue_record_log(record, message)
-    queue_record_complete(record, message=message, failure=True, batch=batch)
+def _totals_fact(totals: BillingTotals | None) -> rules.Totals:
+    """No answer (404 / no batch) is missing; an answer listing no totals and no employees is empty."""
+    if totals is None:
+        return rules.Totals.MISSING
+    if totals.empty:
+        return rules.Totals.EMPTY
+    return rules.Totals.PRESENT
 
 
 def _payroll_vouchers_if_needed(

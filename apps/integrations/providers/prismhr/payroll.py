@@ -58,7 +58,8 @@ class BillingTotals:
 
     @property
     def empty(self) -> bool:
-        return not self.totals
+        """No totals and no employees: nothing to bill."""
+        return not self.totals and not self.employee_ids and not self.employee_count
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,12 +235,19 @@ class PayrollClient:
         summary = batch_summary(control)
         return summary if summary.batch_id else None
 
-    def billing_totals(self, client_id: str, batch_id: str) -> BillingTotals:
+    def billing_totals(self, client_id: str, batch_id: str) -> BillingTotals | None:
+        """The batch's billing code totals and paid employees; None when there is no answer (404, no batch).
+
+        An answer that lists no totals and no employees is a batch with nothing to bill (``empty``), not a
+        missing answer: seed 004 ends the two differently.
+        """
         body = self.client._call(
             "payroll/v1/getBillingCodeTotalsForBatch",
             {"clientId": client_id, "batchId": batch_id},
             empty_on_404=True,
         )
+        if "billCodeTotals" not in body and "employeeIdList" not in body:
+            return None
         totals_body = body.get("billCodeTotals") or {}
         items = totals_body.get("batchTotals") if isinstance(totals_body, dict) else totals_body
         totals = tuple(
