@@ -108,23 +108,52 @@ def visible_sync_run(user, pk: int) -> SyncRun:
     ).get(pk=pk)
 
 
-def sync_run_progress(run: SyncRun, *, error_limit: int = 50) -> dict[str, Any]:
-    """The JSON the sync run page polls: state, counts, percentage and the last errors."""
+# What a run counts, by kind (the progress line's unit).
+RUN_UNITS = {"employees": "employees", "payroll-ongoing": "batches", "payroll-sync": "queue records"}
+
+
+def sync_run_progress(run: SyncRun, *, error_limit: int = 50, now=None) -> dict[str, Any]:
+    """The JSON the sync run page polls: state, counts, percentage, a wait on the provider, the last errors.
+
+    A failed run has no percentage unless it had counted something (no "100%" for nothing done), and its
+    error is the progress line. A run waiting on the provider's Retry-After says so, with the time left.
+    """
+    now = now or timezone.now()
     total = run.progress_total
+    finished = run.state not in SyncRun.ACTIVE_STATES
+    failed = run.state == SyncRun.State.FAILED
     percent = None
     if total:
         percent = min(100, round(100 * run.progress_done / total))
-    elif run.state not in SyncRun.ACTIVE_STATES:
+    elif finished and not failed:
         percent = 100
+    waiting = None
+    if not finished and run.waiting_until and run.waiting_until > now:
+        left = max(1, round((run.waiting_until - now).total_seconds()))
+        waiting = {"until": run.waiting_until.isoformat(), "seconds_left": left, "reason": run.waiting_reason}
+    unit = RUN_UNITS.get(run.kind, "records")
+    if waiting:
+        progress_text = f"Waiting for the provider: {waiting['reason']}; {left} s left."
+    elif failed:
+        progress_text = f"Failed: {run.message}" if run.message else "Failed."
+    elif total:
+        progress_text = f"{run.progress_done} of {total} {unit}"
+    elif finished:
+        progress_text = "done"
+    else:
+        progress_text = f"counting the {unit}…"
     errors = list(run.errors or [])[-error_limit:]
     return {
         "id": run.pk,
         "state": run.state,
         "state_label": run.get_state_display(),
-        "finished": run.state not in SyncRun.ACTIVE_STATES,
+        "finished": finished,
+        "failed": failed,
         "percent": percent,
         "progress_done": run.progress_done,
         "progress_total": total,
+        "progress_text": progress_text,
+        "waiting": waiting,
         "counts": {
             "fetched": run.fetched,
             "details_fetched": run.details_fetched,

@@ -2,17 +2,20 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from apps.companies.models import Provider
 from apps.companies.scoping import CustomerScopedAdmin
 from apps.core.admin import ReadOnlyInline
 from apps.core.errors import ApplicationError
 
 from . import services
 from .models import SECRET_FIELDS, ApiCall, Connection, FairUseCrossing, SyncRun, WebhookEvent
+from .tasks import enqueue_sync_run, enqueue_sync_runs
 
 
 class FairUseCrossingInline(ReadOnlyInline):
@@ -81,6 +84,18 @@ class ConnectionForm(forms.ModelForm):
             except ApplicationError as exc:
                 self.add_error("companies", exc.message)
         return data
+
+
+def queued_message(connection: Connection, run: SyncRun):
+    """The "queued" message of a requested run, linking its live page."""
+    return format_html(
+        '{}: {} sync run <a href="{}">#{}</a> queued: <a href="{}">watch it live</a>.',
+        connection,
+        run.get_kind_display().lower(),
+        reverse("hub-sync-run", args=[run.pk]),
+        run.pk,
+        reverse("hub-sync-run", args=[run.pk]),
+    )
 
 
 NO_CHECK_WARNING = (
@@ -265,8 +280,6 @@ class ConnectionAdmin(CustomerScopedAdmin):
 
     @admin.action(description="Sync employees now", permissions=["sync"])
     def sync_employees(self, request, queryset):
-        from .tasks import enqueue_sync_run
-
         for connection in queryset:
             try:
                 run = services.sync_run_request(
@@ -279,7 +292,7 @@ class ConnectionAdmin(CustomerScopedAdmin):
                 self.message_user(request, f"{connection}: {exc.message}", messages.WARNING)
                 continue
             transaction.on_commit(lambda run_id=run.pk: enqueue_sync_run(run_id))
-            self.message_user(request, f"{connection}: sync run #{run.pk} queued.", messages.SUCCESS)
+            self.message_user(request, queued_message(connection, run), messages.SUCCESS)
 
     @admin.display(description="Webhook check")
     def webhook_check_warning(self, obj):
@@ -296,7 +309,23 @@ class ConnectionAdmin(CustomerScopedAdmin):
         obj = self.get_object(request, object_id)
         if obj is not None and obj.webhook_auth == Connection.WebhookAuth.NONE and request.method == "GET":
             messages.warning(request, f"{obj}: {NO_CHECK_WARNING}")
+        if obj is not None:
+            extra_context = {**(extra_context or {}), "connection_buttons": self.object_buttons(request, obj)}
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def object_buttons(self, request, obj: Connection) -> dict:
+        """What the signed-in user may do from this connection's page (the views check the same)."""
+        latest = obj.sync_runs.order_by("-created_at", "-pk").first()
+        may_sync = self.has_sync_permission(request)
+        return {
+            "test": self.has_change_permission(request, obj),
+            "sync": may_sync,
+            "import_payroll": may_sync and obj.provider == Provider.PRISMHR,
+            "watch": reverse("hub-sync-run", args=[latest.pk]) if latest else "",
+            "watch_label": f"Watch live (run #{latest.pk}, {latest.get_kind_display().lower()})"
+            if latest
+            else "",
+        }
 
     @admin.display(description="Webhook URL")
     def webhook_link(self, obj):
@@ -315,14 +344,84 @@ class ConnectionAdmin(CustomerScopedAdmin):
         )
 
     def get_urls(self):
+        def view(func, suffix):
+            return path(
+                f"<int:pk>/{suffix}/",
+                self.admin_site.admin_view(func),
+                name=f"integrations_connection_{suffix.replace('-', '_')}",
+            )
+
         return [
             path(
                 "<int:pk>/generate-webhook-secret/",
                 self.admin_site.admin_view(self.generate_secret_view),
                 name="integrations_connection_generate_secret",
             ),
+            view(self.test_view, "test"),
+            view(self.sync_view, "sync"),
+            view(self.import_payroll_view, "import-payroll"),
             *super().get_urls(),
         ]
+
+    def _posted_connection(self, request, pk: int, allowed) -> Connection:
+        """The connection of a button's POST, if the user sees it and ``allowed(obj)``; else 405/404/403."""
+        if request.method != "POST":
+            raise PermissionDenied("Use the button on the connection's page (POST).")
+        connection = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not allowed(connection):
+            raise PermissionDenied
+        return connection
+
+    def test_view(self, request, pk: int):
+        """Test: authenticate now; the outcome is a message on the connection's page."""
+        connection = self._posted_connection(request, pk, lambda c: self.has_change_permission(request, c))
+        outcome = services.connection_test(connection=connection, acting_user=request.user)
+        level = messages.SUCCESS if outcome["ok"] else messages.ERROR
+        self.message_user(request, f"Test of {connection}: {outcome['message']}", level)
+        return redirect("admin:integrations_connection_change", pk)
+
+    def sync_view(self, request, pk: int):
+        """Sync now: request an employee sync and land on its live page."""
+        connection = self._posted_connection(request, pk, lambda c: self.has_sync_permission(request))
+        runs = self._queue_runs(request, connection, [SyncRun.Kind.EMPLOYEES])
+        if not runs:
+            return redirect("admin:integrations_connection_change", pk)
+        return redirect("hub-sync-run", runs[-1].pk)
+
+    def import_payroll_view(self, request, pk: int):
+        """Import payroll now (PrismHR): the Ongoing process, then the Sync, one after the other."""
+        connection = self._posted_connection(
+            request,
+            pk,
+            lambda c: self.has_sync_permission(request) and c.provider == Provider.PRISMHR,
+        )
+        runs = self._queue_runs(
+            request, connection, [SyncRun.Kind.PAYROLL_ONGOING, SyncRun.Kind.PAYROLL_SYNC]
+        )
+        if not runs:
+            return redirect("admin:integrations_connection_change", pk)
+        return redirect("hub-sync-run", runs[-1].pk)
+
+    def _queue_runs(self, request, connection: Connection, kinds: list[str]) -> list[SyncRun]:
+        """Request one run per kind (all or none), queue them in order after the commit; say so with links."""
+        try:
+            with transaction.atomic():
+                runs = [
+                    services.sync_run_request(
+                        connection=connection,
+                        kind=kind,
+                        trigger=SyncRun.Trigger.ADMIN,
+                        acting_user=request.user,
+                    )
+                    for kind in kinds
+                ]
+        except ApplicationError as exc:
+            self.message_user(request, f"{connection}: {exc.message}", messages.WARNING)
+            return []
+        for run in runs:
+            self.message_user(request, queued_message(connection, run), messages.SUCCESS)
+        transaction.on_commit(lambda ids=[r.pk for r in runs]: enqueue_sync_runs(ids))
+        return runs
 
     def generate_secret_view(self, request, pk):
         if request.method != "POST":

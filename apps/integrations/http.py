@@ -64,10 +64,15 @@ SECRET_PARAM_WORDS = ("secret", "password", "token", "session", "key", "ssn", "a
 # --- context: which sync run / webhook event a call belongs to (for the log and for support) ----------------
 
 
+WaitCallback = Callable[[float, str], None]
+
+
 @dataclass(frozen=True)
 class CallContext:
     sync_run_id: int | None = None
     webhook_event_id: int | None = None
+    # Told (seconds, why) before a retry's wait and (0, "") after it, so a run page can say it is waiting.
+    on_wait: WaitCallback | None = None
 
 
 _context: contextvars.ContextVar[CallContext] = contextvars.ContextVar(
@@ -77,11 +82,17 @@ _context: contextvars.ContextVar[CallContext] = contextvars.ContextVar(
 
 
 @contextmanager
-def call_context(*, sync_run=None, webhook_event=None) -> Iterator[None]:
-    """Attribute every API call made inside the block to this sync run or webhook event."""
+def call_context(*, sync_run=None, webhook_event=None, on_wait: WaitCallback | None = None) -> Iterator[None]:
+    """Attribute every API call made inside the block to this sync run or webhook event.
+
+    ``on_wait(seconds, reason)`` hears about each wait before a retry (a provider's Retry-After, or the
+    backoff), and ``on_wait(0, "")`` when the wait is over.
+    """
     token = _context.set(
         CallContext(
-            sync_run_id=getattr(sync_run, "pk", None), webhook_event_id=getattr(webhook_event, "pk", None)
+            sync_run_id=getattr(sync_run, "pk", None),
+            webhook_event_id=getattr(webhook_event, "pk", None),
+            on_wait=on_wait,
         )
     )
     try:
@@ -582,7 +593,17 @@ class ProviderHTTP:
                 ) from error
             delay = retry_after if retry_after is not None else backoff_delay(attempt)
             logger.info("retrying %s %s in %.2fs (attempt %d: %s)", method, uri, delay, attempt, summary)
+            on_wait = _context.get().on_wait
+            if on_wait is not None:
+                why = (
+                    f"the provider answered {summary} and asked us to retry after {retry_after:.0f} s"
+                    if retry_after is not None
+                    else f"the provider answered {summary}; retrying after a short backoff"
+                )
+                on_wait(delay, why)
             self.sleep(delay)
+            if on_wait is not None:
+                on_wait(0, "")
 
     def _give_up(self, summary: str, status: int | None) -> None:
         # A rate-limited provider is busy, not broken: 429 does not count towards opening the circuit.

@@ -279,6 +279,10 @@ class SyncRun(TimeStampedModel):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    waiting_until = models.DateTimeField(
+        null=True, blank=True, help_text="Waiting on the provider (its Retry-After, or a backoff) until then."
+    )
+    waiting_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -14,6 +14,16 @@ def enqueue_sync_run(run_id: int) -> None:
     async_task("apps.integrations.tasks.sync_run_task", run_id, group="syncs")
 
 
+def enqueue_sync_runs(run_ids: list[int]) -> None:
+    """Queue requested runs to run one after the other (a chain: the next starts when one has finished)."""
+    from django_q.tasks import async_chain
+
+    if len(run_ids) == 1:
+        enqueue_sync_run(run_ids[0])
+        return
+    async_chain([("apps.integrations.tasks.sync_run_task", (run_id,)) for run_id in run_ids], group="syncs")
+
+
 def sync_run_task(run_id: int) -> None:
     from .services import sync_run_execute
 

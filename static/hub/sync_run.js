@@ -42,15 +42,27 @@
     var bar = document.getElementById("run-progress");
     if (data.percent === null) {
       bar.removeAttribute("value");
-      text(root.querySelector('[data-field="percent"]'), "…");
+      bar.hidden = data.failed;
+      text(root.querySelector('[data-field="percent"]'), data.failed ? "" : "…");
     } else {
+      bar.hidden = false;
       bar.value = data.percent;
       text(root.querySelector('[data-field="percent"]'), data.percent + "%");
     }
-    var progressText = data.progress_total
-      ? data.progress_done + " of " + data.progress_total + " employees"
-      : (data.finished ? "done" : "counting the employees…");
-    text(root.querySelector('[data-field="progress_text"]'), progressText);
+    text(root.querySelector('[data-field="progress_text"]'), data.progress_text);
+    var failure = root.querySelector('[data-field="failure"]');
+    if (failure) {
+      failure.hidden = !data.failed;
+      text(root.querySelector('[data-field="failure_text"]'), data.message || "");
+    }
+    var waiting = root.querySelector('[data-field="waiting"]');
+    if (waiting) {
+      waiting.hidden = !data.waiting;
+      if (data.waiting) {
+        text(root.querySelector('[data-field="waiting_reason"]'), data.waiting.reason);
+        text(root.querySelector('[data-field="waiting_left"]'), String(data.waiting.seconds_left));
+      }
+    }
     Object.keys(data.counts).forEach(function (name) {
       text(root.querySelector('[data-count="' + name + '"]'), String(data.counts[name]));
     });

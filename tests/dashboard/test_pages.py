@@ -273,3 +273,40 @@ def test_the_sync_run_admin_page_links_the_live_page(client, admin_user, running
     html = client.get(reverse("admin:integrations_syncrun_change", args=[running_run.pk])).content.decode()
     # then the page links its live page
     assert reverse("hub-sync-run", args=[running_run.pk]) in html
+
+
+def test_a_failed_run_shows_its_error_and_no_full_bar_for_nothing_done(client, consultant, customer):
+    run = SyncRunFactory(
+        connection=ConnectionFactory(customer=customer),
+        state=SyncRun.State.FAILED,
+        message="Paylocity token: HTTP 403 invalid_client",
+        finished_at=timezone.now(),
+    )
+    client.force_login(consultant)
+    data = client.get(reverse("hub-sync-run-progress", args=[run.pk])).json()
+    assert (data["percent"], data["failed"]) == (None, True)
+    assert data["progress_text"] == "Failed: Paylocity token: HTTP 403 invalid_client"
+    html = client.get(reverse("hub-sync-run", args=[run.pk])).content.decode()
+    assert "100%" not in html and "This run failed:" in html
+    assert "Paylocity token: HTTP 403 invalid_client" in html
+    assert '<progress id="run-progress" max="100" hidden' in html
+
+
+def test_a_run_waiting_on_the_providers_retry_after_says_so_with_the_time_left(
+    client, consultant, running_run
+):
+    SyncRun.objects.filter(pk=running_run.pk).update(
+        progress_total=0,
+        progress_done=0,
+        waiting_until=timezone.now() + dt.timedelta(seconds=20),
+        waiting_reason="the provider answered HTTP 429 and asked us to retry after 20 s",
+    )
+    client.force_login(consultant)
+    data = client.get(reverse("hub-sync-run-progress", args=[running_run.pk])).json()
+    assert 18 <= data["waiting"]["seconds_left"] <= 20
+    assert data["progress_text"].startswith("Waiting for the provider: the provider answered HTTP 429")
+    html = client.get(reverse("hub-sync-run", args=[running_run.pk])).content.decode()
+    assert "counting the employees" not in html and "Waiting for the provider" in html
+    # a wait that is over is not shown
+    SyncRun.objects.filter(pk=running_run.pk).update(waiting_until=timezone.now() - dt.timedelta(seconds=1))
+    assert client.get(reverse("hub-sync-run-progress", args=[running_run.pk])).json()["waiting"] is None

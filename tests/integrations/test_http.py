@@ -360,3 +360,18 @@ def test_redis_limiter_spaces_slots_too(customer, settings):
     now = time.time()
     slots = [limiter.reserve(conn, 0.1, now) for _ in range(3)]
     assert slots[0] == pytest.approx(now) and slots[2] - slots[0] == pytest.approx(0.2)
+
+
+@responses.activate
+def test_a_retry_after_wait_is_told_before_the_wait_and_cleared_after(door, slept):
+    # given a provider that asks us to come back in 2 seconds
+    responses.get(URL, status=429, headers={"Retry-After": "2"})
+    responses.get(URL, json=[])
+    told = []
+    # when a request is made inside a context that listens to waits
+    with http.call_context(on_wait=lambda seconds, why: told.append((seconds, why, list(slept)))):
+        door.request("GET", URL)
+    # then the wait is told before the sleep (nothing slept yet) and cleared after it
+    assert told[0][0] == 2.0 and "asked us to retry after 2 s" in told[0][1] and "HTTP 429" in told[0][1]
+    assert told[0][2] == []
+    assert told[1] == (0, "", [2.0])

@@ -329,3 +329,26 @@ def test_a_sync_run_is_one_cause_for_the_mass_change_safeguard_across_pages(conn
     held = DownstreamAction.objects.filter(action="deprovision")
     assert held.count() == 12 and set(held.values_list("state", flat=True)) == {"awaiting_approval"}
     assert ChangeBatch.objects.get(state="awaiting_approval").cause.startswith(f"sync run {run.pk}")
+
+
+@responses.activate
+def test_a_run_records_its_wait_on_the_providers_retry_after_while_it_waits(conn):
+    # given a provider that answers the list with 429 and Retry-After: 7 once
+    token_ok()
+    responses.get(LIST, status=429, headers={"Retry-After": "7"})
+    responses.get(LIST, json=[], headers={"X-Pcty-Total-Count": "0"})
+    seen = []
+
+    def sleep(seconds):
+        # while the run sleeps, its row says it waits, why, and until when
+        seen.append(SyncRun.objects.values_list("waiting_until", "waiting_reason").get())
+
+    run = sync_run_request(connection=conn, trigger=SyncRun.Trigger.COMMAND)
+    before = timezone.now()
+    run = sync_run_execute(run_id=run.pk, context=SyncContext(http_options={"sleep": sleep}))
+    [(until, reason)] = seen
+    assert dt.timedelta(seconds=6) < until - before < dt.timedelta(seconds=9)
+    assert "retry after 7 s" in reason
+    # and once done, the run no longer waits
+    run.refresh_from_db()
+    assert run.state == SyncRun.State.SUCCEEDED and run.waiting_until is None and run.waiting_reason == ""

@@ -18,6 +18,7 @@ import importlib.util
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -154,7 +155,7 @@ def sync_run_execute(*, run_id: int, context: SyncContext | None = None) -> Sync
     try:
         if func is None:
             raise ApplicationError(f"No sync is registered for kind {run.kind!r}.")
-        with call_context(sync_run=run):
+        with call_context(sync_run=run, on_wait=partial(sync_run_wait, run.pk)):
             func(run, context)
     except (ProviderError, ApplicationError) as exc:
         _finish(run, SyncRun.State.FAILED, str(exc))
@@ -169,6 +170,14 @@ def sync_run_execute(*, run_id: int, context: SyncContext | None = None) -> Sync
     return run
 
 
+def sync_run_wait(run_id: int, seconds: float, reason: str) -> None:
+    """Record that the run waits on the provider for ``seconds`` (0: the wait is over), for its page."""
+    until = timezone.now() + dt.timedelta(seconds=seconds) if seconds > 0 else None
+    SyncRun.objects.filter(pk=run_id).update(
+        waiting_until=until, waiting_reason=reason[:200] if until else "", heartbeat_at=timezone.now()
+    )
+
+
 def _summary(run: SyncRun) -> str:
     return (
         f"{run.fetched} listed, {run.details_fetched} detailed: {run.created} created, {run.updated} updated, "
@@ -181,6 +190,7 @@ def _finish(run: SyncRun, state: str, message: str) -> None:
     run.state = state
     run.message = message[:500]
     run.finished_at = timezone.now()
+    run.waiting_until, run.waiting_reason = None, ""
     if state == SyncRun.State.FAILED:
         run.errors = [*run.errors, {"error": message[:500]}][-MAX_ERRORS_KEPT:]
     run.save(
@@ -188,6 +198,8 @@ def _finish(run: SyncRun, state: str, message: str) -> None:
             "state",
             "message",
             "finished_at",
+            "waiting_until",
+            "waiting_reason",
             "errors",
             "fetched",
             "details_fetched",
