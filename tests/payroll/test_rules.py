@@ -160,7 +160,13 @@ FOUND = {"batch_found": True, "batch_active": True, "has_pay_date": True}
         # seed 004's "completed with a message" cases: completed, not imported, a person looks (ticket)
         ({"client_known": False}, OUT.COMPLETED_WITH_MESSAGE, "completed_with_message", True, "100100"),
         ({"batch_found": False}, OUT.COMPLETED_WITH_MESSAGE, "completed_with_message", True, NO_TOTALS),
-        ({**FOUND, "totals": TOT.MISSING}, OUT.COMPLETED_WITH_MESSAGE, "completed_with_message", True, NO_TOTALS),
+        (
+            {**FOUND, "totals": TOT.MISSING},
+            OUT.COMPLETED_WITH_MESSAGE,
+            "completed_with_message",
+            True,
+            NO_TOTALS,
+        ),
         (
             {**FOUND, "has_pay_date": False},
             OUT.COMPLETED_WITH_MESSAGE,
