@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 
 from apps.companies.models import Provider
@@ -325,7 +325,25 @@ class ConnectionAdmin(CustomerScopedAdmin):
             "watch_label": f"Watch live (run #{latest.pk}, {latest.get_kind_display().lower()})"
             if latest
             else "",
+            "sandbox": self._sandbox_url(request, obj),
         }
+
+    @staticmethod
+    def _sandbox_url(request, obj: Connection) -> str:
+        """The sandbox's self-service page for this connection (sandbox connections, users who may use it)."""
+        user = request.user
+        allowed = (
+            obj.environment == Connection.Environment.SANDBOX
+            and user.has_perm("sandbox.add_sandboxcompany")
+            and user.has_perm("integrations.change_connection")
+            and user.has_perm("companies.add_company")
+        )
+        if not allowed:
+            return ""
+        try:  # by name: the sandbox app sits above integrations
+            return f"{reverse('admin:sandbox_sandboxcompany_provision')}?connection={obj.pk}"
+        except NoReverseMatch:
+            return ""
 
     @admin.display(description="Webhook URL")
     def webhook_link(self, obj):

@@ -14,7 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from apps.companies.models import Provider
 from apps.core.admin import ReadOnlyInline
+from apps.core.admin_pages import AdminPageMixin
 from apps.core.errors import ApplicationError
 
 from . import services
@@ -33,7 +35,15 @@ from .models import (
     SandboxWebhookDelivery,
     StatusType,
 )
-from .selectors import webhook_target_for
+from .selectors import connections_visible_to, webhook_target_for
+from .services.provision import MAX_EMPLOYEES
+
+# Where each provider's emulation is served (a connection's base URL is the server's address + this).
+SANDBOX_PATHS = {
+    Provider.PAYLOCITY: "/sandbox/paylocity",
+    Provider.PRISMHR: "/sandbox/prismhr/prismhr-api/services/rest",
+    Provider.AFFINITY: "/sandbox/affinity",
+}
 
 
 def _run(modeladmin, request, queryset, label: str, call) -> None:
@@ -88,8 +98,24 @@ class HireForm(forms.Form):
     effective_date = forms.DateField(required=False, widget=AdminDateWidget, help_text="Empty: today.")
 
 
+class ProvisionForm(forms.Form):
+    """A self-service sandbox company: which provider, its name, how many employees, an optional ID."""
+
+    provider = forms.ChoiceField(choices=Provider.choices)
+    name = forms.CharField(max_length=200, initial="Training Company")
+    employees = forms.IntegerField(
+        min_value=1, max_value=MAX_EMPLOYEES, initial=10, help_text="Generated employees (B00001, ...)."
+    )
+    external_id = forms.CharField(
+        label="Company ID",
+        max_length=64,
+        required=False,
+        help_text="Leave empty: the first ID free in the sandbox and in the hub is chosen.",
+    )
+
+
 @admin.register(SandboxCompany)
-class SandboxCompanyAdmin(admin.ModelAdmin):
+class SandboxCompanyAdmin(AdminPageMixin, admin.ModelAdmin):
     list_display = [
         "external_id",
         "name",
@@ -174,18 +200,66 @@ class SandboxCompanyAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path(
-                "<int:pk>/hire/",
-                self.admin_site.admin_view(self.hire_view),
-                name="sandbox_sandboxcompany_hire",
-            ),
+            self.page_path("<int:pk>/hire/", self.hire_view, "hire"),
+            self.page_path("provision/", self.provision_view, "provision"),
             *super().get_urls(),
         ]
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "may_provision": self.has_add_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def provision_view(self, request):
+        """Create a sandbox company with employees and credentials; from a connection, link it there too."""
+        self.require(self.has_add_permission(request))
+        connection = self._provision_connection(request)
+        initial = {"provider": connection.provider} if connection else {}
+        form = ProvisionForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                made = services.sandbox_company_provision(
+                    connection=connection, acting_user=request.user, **form.cleaned_data
+                )
+            except ApplicationError as exc:
+                form.add_error(
+                    exc.extra.get("field") if exc.extra.get("field") in form.fields else None, exc.message
+                )
+            else:
+                return self.render_page(
+                    request,
+                    "admin/sandbox/provisioned.html",
+                    title=f"Sandbox company {made.company.external_id} is ready",
+                    obj=made.company,
+                    made=made,
+                    connection=connection,
+                    base_url=request.build_absolute_uri(SANDBOX_PATHS[made.company.provider]),
+                )
+        return self.render_page(
+            request,
+            "admin/sandbox/provision.html",
+            title="Create a sandbox company",
+            form=form,
+            connection=connection,
+        )
+
+    def _provision_connection(self, request):
+        """The hub connection to link (``?connection=<id>``): one the user sees and may change, else 403/404."""
+        raw = request.GET.get("connection") or request.POST.get("connection")
+        if not raw:
+            return None
+        connection = get_object_or_404(
+            connections_visible_to(request.user), pk=raw if str(raw).isdigit() else 0
+        )
+        self.require(
+            request.user.has_perm("integrations.change_connection")
+            and request.user.has_perm("companies.add_company"),
+            "Linking a sandbox company to a connection needs the right to change it and to add companies.",
+        )
+        return connection
+
     def hire_view(self, request, pk: int):
         company = get_object_or_404(SandboxCompany, pk=pk)
-        if not request.user.has_perm("sandbox.add_sandboxemployee"):
-            raise PermissionDenied
+        self.require(request.user.has_perm("sandbox.add_sandboxemployee"))
         form = HireForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -197,15 +271,8 @@ class SandboxCompanyAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"Hired {employee}; the provider's webhook is on its way.")
                 return redirect("admin:sandbox_sandboxemployee_change", employee.pk)
-        return render(
-            request,
-            "admin/sandbox/control_form.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": f"Hire into {company}",
-                "form": form,
-                "obj": company,
-            },
+        return self.render_page(
+            request, "admin/sandbox/control_form.html", title=f"Hire into {company}", obj=company, form=form
         )
 
 

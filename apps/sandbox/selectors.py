@@ -7,6 +7,7 @@ import hmac
 from django.conf import settings
 from django.db.models import Case, Q, QuerySet, Value, When
 
+from apps.companies.selectors import scope_to_user
 from apps.integrations.models import Connection
 
 from .models import (
@@ -116,3 +117,10 @@ def deliveries_list() -> QuerySet[SandboxWebhookDelivery]:
 
 def batches_list() -> QuerySet[SandboxBatch]:
     return SandboxBatch.objects.select_related("company", "voids")
+
+
+def connections_visible_to(user) -> QuerySet[Connection]:
+    """Hub connections in the sandbox environment of the customers the user may see (to link a company)."""
+    return scope_to_user(
+        Connection.objects.filter(environment=Connection.Environment.SANDBOX).select_related("customer"), user
+    )

@@ -71,6 +71,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "implementations.phasechange": "v",
         "implementations.extractdownload": "v",
         "audit.auditevent": "v",
+        # Self-service sandbox: create a company with employees and credentials to onboard against.
+        "sandbox.sandboxcompany": "va",
+        "sandbox.sandboxstatuscode": "v",
     },
     SUPPORT: {
         "companies.customer": "v",

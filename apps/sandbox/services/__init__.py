@@ -1,7 +1,7 @@
 """The sandbox's writers (the only code that changes sandbox rows), one module per concern.
 
 ``companies``: tokens, fault modes, rate limits; ``employees``: the employee controls; ``hooks``: outgoing
-webhooks and PrismHR events; ``payroll``: batches and vouchers; ``seed``: the deterministic demo data; ``files``: the Affinity file drop.
+webhooks and PrismHR events; ``payroll``: batches and vouchers; ``seed``: the deterministic demo data; ``provision``: self-service companies; ``files``: the Affinity file drop.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from .payroll import (
     batch_void,
     batch_vouchers_generate,
 )
+from .provision import free_external_id, sandbox_company_provision
 from .seed import sandbox_seed, seed_bulk_employees, seed_large_batch
 
 __all__ = [
@@ -71,7 +72,9 @@ __all__ = [
     "employee_terminate",
     "employee_transfer",
     "employee_update",
+    "free_external_id",
     "next_employee_id",
+    "sandbox_company_provision",
     "sandbox_seed",
     "seed_bulk_employees",
     "seed_large_batch",
