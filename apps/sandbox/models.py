@@ -296,6 +296,7 @@ class SandboxBatch(TimeStampedModel):
 
     class Meta:
         ordering = ["company", "batch_id"]
+        verbose_name_plural = "sandbox batches"
         constraints = [
             models.UniqueConstraint(fields=["company", "batch_id"], name="sandbox_batch_unique_id"),
         ]

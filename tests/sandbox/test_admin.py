@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.contrib import admin
 from django.urls import reverse
 
 from apps.sandbox.models import (
@@ -167,3 +170,14 @@ def test_batch_status_page_and_actions(admin_client):
         {"action": "delete_in_provider", "_selected_action": [batch.pk]},
     )
     assert SandboxBatch.objects.get(pk=batch.pk).deleted is True
+
+
+def test_the_admin_index_names_every_model_in_good_english(admin_client):
+    # "Sandbox batchs" was one: a plural made by adding "s" to a word ending in ch, sh, s, x or z
+    wrong = [
+        str(model._meta.verbose_name_plural)
+        for model in admin.site._registry
+        if re.search(r"(ch|sh|ss|x|z)s$", str(model._meta.verbose_name_plural))
+    ]
+    assert wrong == []
+    assert "Sandbox batches" in admin_client.get(reverse("admin:index")).content.decode()
