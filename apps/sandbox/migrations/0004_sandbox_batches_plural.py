@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sandbox', '0003_consultants_create_sandbox_companies'),
+        ("sandbox", "0003_consultants_create_sandbox_companies"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='sandboxbatch',
-            options={'ordering': ['company', 'batch_id'], 'verbose_name_plural': 'sandbox batches'},
+            name="sandboxbatch",
+            options={"ordering": ["company", "batch_id"], "verbose_name_plural": "sandbox batches"},
         ),
     ]
