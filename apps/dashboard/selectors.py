@@ -14,6 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
+
 from apps.companies.selectors import scope_to_user
 from apps.employees.models import DownstreamAction, Employee, Person, StatusEvent
 from apps.integrations.models import SyncRun
