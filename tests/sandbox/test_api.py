@@ -26,12 +26,27 @@ def test_lists_need_authentication(seeded, api, resource):
     assert api().get(f"{API}/{resource}/").status_code == 401
 
 
-@pytest.mark.parametrize("resource", LISTS)
+@pytest.mark.parametrize("resource", [r for r in LISTS if r != "companies"])
 @pytest.mark.parametrize(("persona", "status"), PERSONAS)
 def test_lists_are_for_admins_only(request, seeded, api, resource, persona, status):
     user = request.getfixturevalue(persona)
 
     assert api(user).get(f"{API}/{resource}/").status_code == status
+
+
+# Consultants create sandbox companies themselves (self-service onboarding), so they may list them too.
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("consultant", 200),
+        ("outsider", 200),
+        *[p for p in PERSONAS if "consultant" not in p and "outsider" not in p],
+    ],
+)
+def test_sandbox_companies_are_listed_for_admins_and_consultants(request, seeded, api, persona, status):
+    user = request.getfixturevalue(persona)
+
+    assert api(user).get(f"{API}/companies/").status_code == status
 
 
 @pytest.mark.parametrize(("persona", "status"), PERSONAS)
