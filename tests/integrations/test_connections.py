@@ -176,6 +176,14 @@ def test_admin_creates_and_edits_a_connection_through_the_services(client, admin
     assert edited.status_code == 302
     conn.refresh_from_db()
     assert conn.client_secret == "first-secret" and conn.state == "live"
+    # and emptied JSON boxes (allowed IPs, digested types) are saved as empty lists, not refused with a 500
+    emptied = client.post(
+        f"/admin/integrations/connection/{conn.pk}/change/",
+        {**form, "webhook_allowed_ips": "", "webhook_digest_types": ""},
+    )
+    assert emptied.status_code == 302
+    conn.refresh_from_db()
+    assert (conn.webhook_allowed_ips, conn.webhook_digest_types) == ([], [])
 
 
 def test_admin_refuses_a_company_of_another_customer_with_a_form_error(

@@ -36,6 +36,17 @@ class ConnectionForm(forms.ModelForm):
             ) + "Leave blank to keep it as it is."
             self.initial[name] = ""
 
+    def _empty_list(self, name):
+        # An emptied JSON box arrives as None; these columns mean "any" / "none" as an empty list.
+        value = self.cleaned_data.get(name)
+        return [] if value in (None, "") else value
+
+    def clean_webhook_allowed_ips(self):
+        return self._empty_list("webhook_allowed_ips")
+
+    def clean_webhook_digest_types(self):
+        return self._empty_list("webhook_digest_types")
+
     def clean(self):
         data = super().clean()
         customer = data.get("customer") or (self.instance.customer if self.instance.pk else None)
