@@ -109,7 +109,7 @@ def hammer(url: str, seconds: float, concurrency: int, make_request) -> tuple[in
 
 
 def signed_hook(employee_id: str = "100001") -> tuple[bytes, dict]:
-    from apps.integrations import signing
+    from apps.core import signing
 
     event_id = f"evt_{uuid.uuid4().hex}"
     body = json.dumps(

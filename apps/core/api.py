@@ -12,7 +12,7 @@ from rest_framework import exceptions, permissions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from .errors import ApplicationError
+from .errors import ApplicationError, ProviderError
 
 logger = logging.getLogger(__name__)
 
@@ -192,11 +192,7 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
-    try:
-        from apps.integrations.errors import ProviderError
-    except ImportError:  # pragma: no cover - the integrations app is always installed
-        ProviderError = None
-    if ProviderError is not None and isinstance(exc, ProviderError):
+    if isinstance(exc, ProviderError):
         return _error(str(exc), {"permanent": exc.permanent}, status.HTTP_502_BAD_GATEWAY)
 
     # Imported here: DRF imports this module while rest_framework.views is still loading.

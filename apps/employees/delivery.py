@@ -17,8 +17,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
+from apps.core.http import downstream_post
 from apps.core.logs import log_event
-from apps.integrations.signing import standard_headers
+from apps.core.signing import standard_headers
 
 from .models import DownstreamAction, DownstreamTarget
 
@@ -85,8 +86,6 @@ def actions_claim(*, limit: int = DRAIN_LIMIT) -> list[int]:
 
 
 def _send(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
-    from apps.integrations.http import downstream_post
-
     return downstream_post(url, body=body, headers=headers)
 
 

@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from apps.companies.models import Provider
+from apps.core import signing
 from apps.core.counters import counter_incr
 
-from . import signing
 from .models import Connection
 from .providers import webhooks_for
 from .services import webhook_events_enqueue, webhook_events_store

@@ -1,10 +1,10 @@
 """Send one sandbox webhook over HTTP: the sandbox playing the provider's webhook dispatcher.
 
-``apps/integrations/http.py`` is the door for the hub's own calls to providers: it is bound to a Connection,
-rate-limits it and logs every attempt as that connection's ``ApiCall``. A sandbox hook is the provider
+``apps/core/http.py`` is the door for the hub's own calls to providers: bound to a Connection through
+``apps.integrations.transport``, it rate-limits it and logs every attempt as that connection's ``ApiCall``. A sandbox hook is the provider
 calling the hub, so it must not count as the hub's API usage; this small sender is the sandbox's own door,
 and the only place in the sandbox that imports ``requests``. Signatures come from
-``apps.integrations.signing`` so the sender and the hub's verifier cannot drift apart.
+``apps.core.signing`` so the sender and the hub's verifier cannot drift apart.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from apps.integrations import signing
+from apps.core import signing
 
 TIMEOUT = (3.0, 10.0)  # (connect, read) seconds
 USER_AGENT = "hub-sandbox-webhooks/1.0"

@@ -19,6 +19,8 @@ from typing import Any
 
 from django.db.models import Max, Q
 
+from apps.core.errors import AuthenticationError, CircuitOpenError, ProviderError, RateLimited
+
 # The fields compared side by side, in display order.
 COMPARED_FIELDS = (
     "status_code",
@@ -273,12 +275,6 @@ def _downstream(employee, limit: int = 20) -> list[dict[str, Any]]:
 
 def provider_failure(exc) -> str:
     """Say why a provider call failed in our words; their text goes to the log only (README "Security")."""
-    from apps.integrations.errors import (  # support -> integrations at call time: top level joins the cycle issue 12 breaks
-        AuthenticationError,
-        CircuitOpenError,
-    )
-    from apps.integrations.http import RateLimited  # same cycle as the line above
-
     logger.warning("diagnostics: provider call failed: %s", exc)
     if isinstance(exc, RateLimited):
         return "the connection's rate limit is in use right now; try again shortly."
@@ -292,7 +288,6 @@ def provider_failure(exc) -> str:
 
 def diagnose(employee, *, client_factory=None) -> Diagnosis:
     """Fetch the employee from the provider now and gather our side; never raises for a provider failure."""
-    from apps.integrations.errors import ProviderError
     from apps.integrations.models import ApiCall
 
     connection = connection_for_employee(employee)

@@ -8,8 +8,8 @@ import pytest
 import requests
 from django.test import override_settings
 
-from apps.integrations import signing
-from apps.integrations.http import reset_process_state
+from apps.core import signing
+from apps.core.http import reset_process_state
 from apps.integrations.models import ApiCall, Connection, SyncRun, WebhookEvent
 from apps.integrations.services import SyncContext, sync_run_execute, sync_run_request
 from tests.audit.test_metrics import parse

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from django.core import mail
 
+from apps.core.http import reset_process_state
 from apps.employees.models import Employee
 from apps.employees.services import employee_records_apply
-from apps.integrations.http import reset_process_state
 from apps.integrations.models import ApiCall
 from apps.support.models import DiagnosticResult, Escalation, Ticket
 from apps.support.services import ticket_raise_automatic

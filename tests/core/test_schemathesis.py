@@ -25,6 +25,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
+from apps.core import http
 from apps.users.models import User
 from apps.users.roles import ADMINS
 
@@ -76,11 +77,7 @@ def token(migration_data, live_server, settings):
     yield Token.objects.create(user=user).key
     # The hub's provider sessions keep HTTP connections to its own sandbox alive, and with them the live
     # server's request threads and their database connections: close them, so the test database can go.
-    from apps.integrations import http
-
-    http.reset_process_state()
-    if http._downstream_session is not None:
-        http._downstream_session.close()
+    http.reset_process_state()  # the downstream session too
     for thread in threading.enumerate():
         if "process_request_thread" in thread.name:
             thread.join(timeout=5)

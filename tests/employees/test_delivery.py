@@ -8,9 +8,9 @@ import threading
 import pytest
 from django.db import connections
 
+from apps.core.signing import verify_standard
 from apps.employees import delivery, services
 from apps.employees.models import DownstreamAction
-from apps.integrations.signing import verify_standard
 from tests.employees.factories import record
 from tests.receiver import start_receiver
 

@@ -17,9 +17,9 @@ import responses
 from django.core.management import call_command
 from django.utils import timezone
 
+from apps.core.http import reset_process_state
 from apps.employees import services
 from apps.employees.models import DownstreamAction, Employee, Person
-from apps.integrations.http import reset_process_state
 from apps.integrations.models import SyncRun
 from apps.integrations.services import SyncContext, sync_run_execute, sync_run_request
 from tests.companies.factories import CompanyFactory

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.integrations.http import reset_process_state
+from apps.core.http import reset_process_state
 
 
 @pytest.fixture(autouse=True)

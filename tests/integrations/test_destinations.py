@@ -16,10 +16,11 @@ import pytest
 import requests
 import responses
 
+from apps.core.errors import ProviderError
+from apps.core.http import downstream_post
 from apps.integrations import services
-from apps.integrations.errors import ProviderError
-from apps.integrations.http import ProviderHTTP, downstream_post, rate_limit_wait
 from apps.integrations.models import ApiCall, Connection
+from apps.integrations.transport import provider_http, rate_limit_wait
 from tests.companies.factories import CompanyFactory
 from tests.integrations.factories import ConnectionFactory
 
@@ -204,7 +205,7 @@ def test_a_name_resolving_to_loopback_is_refused_on_connect_before_a_byte_is_sen
     settings.SANDBOX_ENABLED = False
     # when the name resolves to this machine at connect time
     with pytest.raises(ProviderError, match="not allowed") as raised:
-        ProviderHTTP(conn).request("POST", f"{conn.base_url}/IdentityServer/connect/token", data={"a": "b"})
+        provider_http(conn).request("POST", f"{conn.base_url}/IdentityServer/connect/token", data={"a": "b"})
     # then nothing was sent (not even a TLS hello), the refusal is permanent and logged
     assert raised.value.permanent is True
     assert rebinding.received == b""
@@ -215,7 +216,7 @@ def test_a_stored_url_outside_the_policy_is_refused_before_connecting(customer, 
     conn = _conn(customer)  # http on loopback: allowed only while the sandbox is on
     settings.SANDBOX_ENABLED = False
     with pytest.raises(ProviderError, match="not an allowed destination"):
-        ProviderHTTP(conn).request("GET", f"{conn.base_url}/api/v2/companies/1/employees")
+        provider_http(conn).request("GET", f"{conn.base_url}/api/v2/companies/1/employees")
 
 
 def test_the_sftp_transport_checks_the_resolved_address(customer, rebinding, settings):
@@ -245,7 +246,7 @@ def test_a_provider_redirect_is_not_followed(customer):
     responses.post(token_url, status=302, headers={"Location": "https://collector.example/steal"})
     elsewhere = responses.get("https://collector.example/steal", json={"access_token": "x"})
     with pytest.raises(ProviderError, match="redirect") as raised:
-        ProviderHTTP(conn).request("POST", token_url, data={"client_secret": "s"}, idempotent=False)
+        provider_http(conn).request("POST", token_url, data={"client_secret": "s"}, idempotent=False)
     assert raised.value.status_code == 302
     assert elsewhere.call_count == 0
 

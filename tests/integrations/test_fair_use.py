@@ -8,10 +8,10 @@ import pytest
 import responses
 from django.utils import timezone
 
-from apps.integrations.http import ProviderHTTP
 from apps.integrations.models import ApiCall, FairUseCrossing
 from apps.integrations.services import api_calls_prune, fair_use_check, fair_use_check_all, fair_use_usage
 from apps.integrations.services.fair_use import period_starts
+from apps.integrations.transport import provider_http
 from apps.support.models import Ticket
 from tests.integrations.factories import ApiCallFactory, ConnectionFactory
 from tests.integrations.test_providers import PCTY
@@ -104,6 +104,6 @@ def test_an_opening_circuit_raises_a_connection_ticket(customer, django_capture_
     url = f"{PCTY}/api/v2/companies/1/employees"
     responses.get(url, status=500)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(Exception, match="500"):
-        ProviderHTTP(conn, sleep=lambda s: None).request("GET", url)
+        provider_http(conn, sleep=lambda s: None).request("GET", url)
     ticket = Ticket.objects.get(customer=customer)
     assert ticket.category == "connection" and "circuit open" in ticket.title

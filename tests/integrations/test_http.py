@@ -14,10 +14,12 @@ from django.db import connection as db
 from django.utils import timezone
 from urllib3.exceptions import NewConnectionError
 
-from apps.integrations import http
-from apps.integrations.errors import CircuitOpenError, ProviderError
-from apps.integrations.http import ProviderHTTP, backoff_delay, parse_retry_after, redact_uri
+from apps.core import http
+from apps.core.errors import CircuitOpenError, ProviderError
+from apps.core.http import backoff_delay, parse_retry_after, redact_uri
+from apps.integrations import transport
 from apps.integrations.models import ApiCall, CircuitState, Connection, RateLimitSlot
+from apps.integrations.transport import provider_http
 from tests.integrations.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +39,7 @@ def slept():
 
 @pytest.fixture
 def door(conn, slept):
-    return ProviderHTTP(conn, sleep=slept.append)
+    return provider_http(conn, sleep=slept.append)
 
 
 def calls(conn):
@@ -212,7 +214,7 @@ def test_backoff_is_capped_and_jittered(attempt):
 @responses.activate
 def test_the_circuit_opens_after_the_threshold_and_stops_calling(customer, slept):
     conn = ConnectionFactory(customer=customer, circuit_threshold=2, circuit_cooldown_seconds=60)
-    door = ProviderHTTP(conn, sleep=slept.append)
+    door = provider_http(conn, sleep=slept.append)
     responses.get(URL, status=500)
     for _ in range(2):
         with pytest.raises(ProviderError):
@@ -236,7 +238,7 @@ def test_after_the_cooldown_one_probe_goes_through_and_success_closes(customer, 
         circuit_cooldown_seconds=60,
     )
     responses.get(URL, json=[])
-    ProviderHTTP(conn, sleep=slept.append).request("GET", URL)
+    provider_http(conn, sleep=slept.append).request("GET", URL)
     conn.refresh_from_db()
     assert (conn.circuit_state, conn.circuit_failures, conn.circuit_opened_at) == (
         CircuitState.CLOSED,
@@ -255,7 +257,7 @@ def test_a_failed_probe_opens_the_circuit_again(customer, slept):
     )
     responses.get(URL, status=500)
     with pytest.raises(ProviderError):
-        ProviderHTTP(conn, sleep=slept.append).request("GET", URL)
+        provider_http(conn, sleep=slept.append).request("GET", URL)
     conn.refresh_from_db()
     assert conn.circuit_state == CircuitState.OPEN
     assert timezone.now() - conn.circuit_opened_at < timedelta(seconds=5)
@@ -268,10 +270,10 @@ def test_only_one_process_wins_the_half_open_probe(customer):
         circuit_opened_at=timezone.now() - timedelta(seconds=61),
         circuit_cooldown_seconds=60,
     )
-    http.CircuitBreaker(conn).before_call()  # the first wins
-    http.CircuitBreaker._views.clear()  # a second process, with no cached view
+    transport.CircuitBreaker(conn).before_call()  # the first wins
+    transport.CircuitBreaker._views.clear()  # a second process, with no cached view
     with pytest.raises(CircuitOpenError):
-        http.CircuitBreaker(conn).before_call()
+        transport.CircuitBreaker(conn).before_call()
     assert Connection.objects.get(pk=conn.pk).circuit_state == CircuitState.HALF_OPEN
 
 
@@ -280,7 +282,7 @@ def test_rate_limiting_429s_do_not_open_the_circuit(customer, slept):
     conn = ConnectionFactory(customer=customer, circuit_threshold=1)
     responses.get(URL, status=429)
     with pytest.raises(ProviderError):
-        ProviderHTTP(conn, sleep=slept.append).request("GET", URL)
+        provider_http(conn, sleep=slept.append).request("GET", URL)
     conn.refresh_from_db()
     assert conn.circuit_state == CircuitState.CLOSED and conn.circuit_failures == 0
 
@@ -290,28 +292,30 @@ def test_rate_limiting_429s_do_not_open_the_circuit(customer, slept):
 
 def test_slots_are_spaced_by_the_connection_rate(customer):
     conn = ConnectionFactory(customer=customer, rate_limit_per_second=4.0)
-    limiter = http.DatabaseRateLimiter()
+    limiter = transport.DatabaseRateLimiter()
     now = 1_000_000.0
-    slots = [limiter.reserve(conn, http._interval(conn), now) for _ in range(5)]
+    slots = [limiter.reserve(conn, transport._interval(conn), now) for _ in range(5)]
     gaps = [b - a for a, b in itertools.pairwise(slots)]
     assert slots[0] == now
-    assert all(gap == pytest.approx(http._interval(conn)) for gap in gaps)
-    assert http._interval(conn) >= 0.25  # never faster than the limit (a safety margin on top)
+    assert all(gap == pytest.approx(transport._interval(conn)) for gap in gaps)
+    assert transport._interval(conn) >= 0.25  # never faster than the limit (a safety margin on top)
 
 
 def test_per_minute_limit_wins_when_it_is_stricter(customer):
     conn = ConnectionFactory(customer=customer, rate_limit_per_second=3.0, rate_limit_per_minute=60)
-    assert http._interval(conn) >= 1.0
+    assert transport._interval(conn) >= 1.0
 
 
 def test_an_idle_connection_gets_a_slot_at_once(customer):
     conn = ConnectionFactory(customer=customer, rate_limit_per_second=1.0)
     slept = []
-    assert http.rate_limit_wait(conn, sleep=slept.append) == 0.0
+    assert transport.rate_limit_wait(conn, sleep=slept.append) == 0.0
     assert slept == []
-    http.rate_limit_wait(conn, sleep=slept.append)
-    assert len(slept) == 1 and 0.5 < slept[0] <= http._interval(conn)
-    if isinstance(http.rate_limiter(), http.DatabaseRateLimiter):  # with REDIS_URL the slot lives in Redis
+    transport.rate_limit_wait(conn, sleep=slept.append)
+    assert len(slept) == 1 and 0.5 < slept[0] <= transport._interval(conn)
+    if isinstance(
+        transport.rate_limiter(), transport.DatabaseRateLimiter
+    ):  # with REDIS_URL the slot lives in Redis
         assert RateLimitSlot.objects.filter(connection=conn).count() == 1
 
 
@@ -319,8 +323,8 @@ def test_an_idle_connection_gets_a_slot_at_once(customer):
 def test_concurrent_workers_never_share_a_slot(customer):
     # given four threads (each its own database connection) reserving slots of one connection at once
     conn = ConnectionFactory(customer=customer, rate_limit_per_second=50.0)
-    limiter = http.DatabaseRateLimiter()
-    interval = http._interval(conn)
+    limiter = transport.DatabaseRateLimiter()
+    interval = transport._interval(conn)
     slots: list[float] = []
     lock = threading.Lock()
     errors = []
@@ -355,7 +359,7 @@ def test_redis_limiter_spaces_slots_too(customer, settings):
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis on 127.0.0.1:6379")
     conn = ConnectionFactory(customer=customer, rate_limit_per_second=10.0)
-    limiter = http.RedisRateLimiter("redis://127.0.0.1:6379/15")
+    limiter = transport.RedisRateLimiter("redis://127.0.0.1:6379/15")
     limiter._client.delete(f"hub:ratelimit:{conn.pk}")
     now = time.time()
     slots = [limiter.reserve(conn, 0.1, now) for _ in range(3)]
@@ -369,7 +373,7 @@ def test_a_retry_after_wait_is_told_before_the_wait_and_cleared_after(door, slep
     responses.get(URL, json=[])
     told = []
     # when a request is made inside a context that listens to waits
-    with http.call_context(on_wait=lambda seconds, why: told.append((seconds, why, list(slept)))):
+    with transport.call_context(on_wait=lambda seconds, why: told.append((seconds, why, list(slept)))):
         door.request("GET", URL)
     # then the wait is told before the sleep (nothing slept yet) and cleared after it
     assert told[0][0] == 2.0 and "asked us to retry after 2 s" in told[0][1] and "HTTP 429" in told[0][1]

@@ -14,8 +14,8 @@ import requests
 from django.conf import settings
 from django.db import connection as db
 
+from apps.core import signing
 from apps.employees.models import Employee, StatusEvent
-from apps.integrations import signing
 from apps.integrations.models import ApiCall, Connection, SyncRun, WebhookEvent
 from apps.integrations.services import SyncContext, sync_run_execute, sync_run_request
 from apps.sandbox.models import FaultMode, SandboxCompany

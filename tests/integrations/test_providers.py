@@ -9,7 +9,7 @@ import responses
 from responses import matchers
 
 from apps.companies.models import Provider
-from apps.integrations.errors import AuthenticationError, ProviderError
+from apps.core.errors import AuthenticationError, ProviderError
 from apps.integrations.models import ApiCall, Connection
 from apps.integrations.providers import client_for
 from tests.integrations.factories import ConnectionFactory

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from apps.companies.models import Provider
+from apps.core.errors import ProviderError
 from apps.employees.files import FileRefused
 from apps.employees.files import parse as parse_standard_file
 from apps.employees.models import Employee
-from apps.integrations.errors import ProviderError
 from apps.integrations.models import ApiCall
 from apps.integrations.services import affinity_files_pull
 from tests.companies.factories import CompanyFactory, CompanySetFactory
@@ -133,7 +133,7 @@ def test_an_unpinned_host_key_is_refused_before_connecting(sshd, affinity_conn):
 
 @pytest.mark.django_db
 def test_a_key_the_server_does_not_know_is_an_authentication_error(sshd, affinity_conn, tmp_path):
-    from apps.integrations.errors import AuthenticationError
+    from apps.core.errors import AuthenticationError
 
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", tmp_path / "stranger"], check=True)
     affinity_conn.sftp_private_key = (tmp_path / "stranger").read_text()

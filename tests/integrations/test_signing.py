@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apps.integrations.signing import (
+from apps.core.signing import (
     SignatureError,
     sign_raw,
     sign_standard,

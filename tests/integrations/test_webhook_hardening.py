@@ -16,7 +16,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apps.companies.models import Provider
-from apps.integrations import services, signing
+from apps.core import signing
+from apps.integrations import services
 from apps.integrations.models import Connection, WebhookEvent
 from tests.integrations.factories import ConnectionFactory
 

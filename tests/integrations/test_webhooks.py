@@ -10,7 +10,7 @@ import time
 import pytest
 
 from apps.companies.models import Provider
-from apps.integrations import signing
+from apps.core import signing
 from apps.integrations.models import Connection, WebhookEvent
 from apps.integrations.views import MAX_BODY_BYTES
 from tests.companies.factories import CompanyFactory

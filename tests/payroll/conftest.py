@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import responses
 
-from apps.integrations.http import reset_process_state
+from apps.core.http import reset_process_state
 from tests.payroll.factories import PrismCompanyFactory, PrismConnectionFactory
 from tests.payroll.fake_prism import FakePrism
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import responses
 
-from apps.integrations.errors import ProviderError
+from apps.core.errors import ProviderError
 from apps.integrations.providers.prismhr.payroll import PayrollClient, batch_summary, billing_voucher, money
 from tests.payroll.factories import PRISM
 

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from apps.companies.models import Provider
-from apps.integrations import signing
+from apps.core import signing
 from apps.sandbox import services
 from apps.sandbox.models import SandboxCompany, SandboxEmployee, SandboxEvent, SandboxWebhookDelivery
 from apps.sandbox.services.hooks import NO_TARGET

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 import responses
 
+from apps.core.http import reset_process_state
 from apps.employees.models import DownstreamAction, StatusEvent
 from apps.employees.records import EmployeeRecord
-from apps.integrations.http import reset_process_state
 from apps.integrations.models import ApiCall
 from apps.support import services
 from apps.support.diagnostics import compare_records, link_reasons, provider_record_minimised

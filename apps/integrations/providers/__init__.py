@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from .. import transport
 from ..models import Connection
 from .base import ProviderClient
 
@@ -25,10 +26,10 @@ def _module(provider: str, name: str) -> ModuleType:
 
 def client_for(connection: Connection, **http_options) -> ProviderClient:
     """Return the provider client of a connection, calling through the one door."""
-    from ..http import ProviderHTTP
-
     module = _module(connection.provider, "client")
-    return module.Client(connection, ProviderHTTP(connection, **http_options) if http_options else None)
+    return module.Client(
+        connection, transport.provider_http(connection, **http_options) if http_options else None
+    )
 
 
 def webhooks_for(provider: str) -> ModuleType:

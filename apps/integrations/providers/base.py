@@ -1,6 +1,7 @@
 """What every provider adapter offers, so that syncs and the inbox never branch on the provider.
 
-A provider is a package ``providers/<name>/`` with ``client.py`` (HTTP through ``apps.integrations.http``),
+A provider is a package ``providers/<name>/`` with ``client.py`` (HTTP through the door ``apps.core.http``,
+bound to the connection by ``apps.integrations.transport``),
 ``webhooks.py`` (incoming payload -> ``HookEvent``) and ``records.py`` (provider JSON -> ``EmployeeRecord``).
 """
 
@@ -17,11 +18,12 @@ from typing import ClassVar
 
 from django.core.cache import caches
 
-from apps.core import crypto
+from apps.core import crypto, http
+from apps.core.errors import ProviderError
+from apps.core.http import ProviderHTTP
 from apps.employees.records import EmployeeRecord
 
-from ..errors import ProviderError
-from ..http import ProviderHTTP
+from .. import transport
 from ..models import Connection
 
 
@@ -194,6 +196,9 @@ class TokenCache:
         caches["shared"].delete(self.key)
 
 
+http.on_reset(TokenCache._memo.clear)  # tests and forked workers start without this process's token copies
+
+
 class ProviderClient(ABC):
     """The interface of every provider client (subclasses implement it over ``self.http``)."""
 
@@ -204,7 +209,7 @@ class ProviderClient(ABC):
 
     def __init__(self, connection: Connection, http: ProviderHTTP | None = None):
         self.connection = connection
-        self.http = http or ProviderHTTP(connection)
+        self.http = http or transport.provider_http(connection)
         self.base = connection.base_url.rstrip("/")
 
     @abstractmethod

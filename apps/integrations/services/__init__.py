@@ -13,9 +13,6 @@ from .connections import (
 from .fair_use import api_calls_prune, fair_use_check, fair_use_check_all, fair_use_usage
 from .files import affinity_files_pull
 from .health import (
-    connection_auth_failed,
-    connection_auth_succeeded,
-    connection_circuit_opened,
     connection_test,
     ticket_raise,
 )
@@ -47,9 +44,6 @@ __all__ = [
     "SyncContext",
     "affinity_files_pull",
     "api_calls_prune",
-    "connection_auth_failed",
-    "connection_auth_succeeded",
-    "connection_circuit_opened",
     "connection_companies_check",
     "connection_create",
     "connection_secret_clear",

@@ -1,4 +1,7 @@
-"""Connection health: authentication results, the circuit breaker opening, the connection test.
+"""Connection health: the connection test, stale sync runs.
+
+Authentication results and the circuit breaker opening are kept by ``apps.integrations.transport`` (the
+provider clients and the HTTP door report them there).
 
 Each problem the hub can see by itself becomes an automatic support ticket (deduplicated by key), raised
 after the transaction commits so a rollback never leaves a ticket about something that did not happen.
@@ -9,10 +12,11 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.utils import timezone
 
-from ..errors import ProviderError
+from apps.core.errors import AuthenticationError, CircuitOpenError, ProviderError, RateLimited
+
 from ..models import Connection
+from ..providers import client_for
 
 logger = logging.getLogger(__name__)
 
@@ -34,50 +38,6 @@ def ticket_raise(*, key: str, category: str, customer, title: str, actual_result
     transaction.on_commit(raise_it, robust=True)
 
 
-@transaction.atomic
-def connection_auth_succeeded(*, connection: Connection) -> None:
-    """Record that the provider accepted our credentials just now."""
-    now = timezone.now()
-    Connection.objects.filter(pk=connection.pk).update(last_authenticated_at=now, last_auth_error="")
-    connection.last_authenticated_at, connection.last_auth_error = now, ""
-
-
-@transaction.atomic
-def connection_auth_failed(*, connection: Connection, message: str) -> None:
-    """Record a refused authentication and raise a connection ticket (one per connection until resolved)."""
-    Connection.objects.filter(pk=connection.pk).update(last_auth_error=message[:300])
-    connection.last_auth_error = message[:300]
-    ticket_raise(
-        key=f"connection-auth:{connection.pk}",
-        category="connection",
-        customer=connection.customer,
-        title=f"{connection.name}: the provider refused our credentials",
-        actual_result=message,
-        expected_result="The provider accepts the connection's credentials.",
-        companies=list(connection.companies.all()),
-        connection=connection,
-    )
-
-
-@transaction.atomic
-def connection_circuit_opened(*, connection: Connection, reason: str) -> None:
-    """The circuit breaker opened: calls stop for the cool-down; tell support."""
-    logger.warning("circuit opened for connection %s: %s", connection.pk, reason)
-    ticket_raise(
-        key=f"circuit-open:{connection.pk}",
-        category="connection",
-        customer=connection.customer,
-        title=f"{connection.name}: provider calls keep failing (circuit open)",
-        actual_result=(
-            f"{connection.circuit_threshold} consecutive requests failed (last: {reason}); calls pause for "
-            f"{connection.circuit_cooldown_seconds}s between probes."
-        ),
-        expected_result="Provider requests succeed.",
-        companies=list(connection.companies.all()),
-        connection=connection,
-    )
-
-
 # A web request (the connection test) takes a rate-limit slot only if it is this close; else "try again".
 WEB_MAX_RATE_WAIT = 1.0  # seconds
 
@@ -92,13 +52,6 @@ def connection_test(*, connection: Connection, acting_user=None) -> dict:
 
     Not atomic on purpose: it calls the network, and the authentication bookkeeping commits on its own.
     """
-    from ..errors import (  # http.py imports this module: a top-level import closes the cycle issue 12 breaks
-        AuthenticationError,
-        CircuitOpenError,
-    )
-    from ..http import RateLimited  # same cycle as the line above
-    from ..providers import client_for
-
     provider = connection.get_provider_display()
     client = client_for(connection, max_rate_wait=WEB_MAX_RATE_WAIT)
     try:

@@ -18,12 +18,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.companies.models import Company
+from apps.core.errors import ProviderError
 from apps.employees.records import Source
 
-from ..errors import ProviderError
-from ..http import call_context
 from ..models import Connection, WebhookEvent
 from ..providers.base import HookEvent
+from ..transport import call_context
 from .health import ticket_raise
 
 logger = logging.getLogger(__name__)

@@ -24,13 +24,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.companies.models import Company
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, ProviderError
 from apps.core.logs import log_event
 from apps.employees.records import ApplyResult, EmployeeRecord, Source
 
-from ..errors import ProviderError
-from ..http import call_context
 from ..models import Connection, SyncRun
+from ..transport import call_context
 
 logger = logging.getLogger(__name__)
 

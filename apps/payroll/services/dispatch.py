@@ -13,8 +13,7 @@ import logging
 from django.utils import timezone
 
 from apps.companies.models import Provider
-from apps.core.errors import ApplicationError
-from apps.integrations.errors import ProviderError
+from apps.core.errors import ApplicationError, ProviderError
 from apps.integrations.models import Connection, SyncRun
 from apps.integrations.providers.prismhr.payroll import PayrollClient
 from apps.integrations.services import sync_run_request

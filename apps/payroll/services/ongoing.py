@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.companies.models import Company, Provider
-from apps.integrations.errors import ProviderError
+from apps.core.errors import ProviderError
 from apps.integrations.models import Connection, SyncRun, WebhookEvent
 from apps.integrations.providers.prismhr.payroll import BatchSummary, PayrollClient
 

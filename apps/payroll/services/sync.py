@@ -27,9 +27,9 @@ from django.utils import timezone
 
 from apps.companies.models import Provider
 from apps.core.bulk import bulk_update_fast
+from apps.core.errors import ProviderError
 from apps.employees.lifecycle import Event, current_event
 from apps.employees.models import Employee, StatusEvent
-from apps.integrations.errors import ProviderError
 from apps.integrations.models import SyncRun
 from apps.integrations.providers.prismhr.payroll import (
     BatchSummary,

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from apps.core import destinations
+from apps.core.errors import AuthenticationError, ProviderError
 
-from ...errors import AuthenticationError, ProviderError
+from ... import transport
 from .. import base
 from ..base import DetailResult, EmployeePage, ProviderClient, TokenCache
 from . import records
@@ -39,8 +40,6 @@ class Client(ProviderClient):
         return TokenCache(self.connection, self.connection.client_id, self.connection.client_secret)
 
     def _fetch_token(self) -> str:
-        from ...services import connection_auth_failed, connection_auth_succeeded
-
         response = self.http.request(
             "POST",
             f"{self.base}/oauth/token",
@@ -53,7 +52,7 @@ class Client(ProviderClient):
         )
         if response.status_code in (400, 401, 403):
             message = f"Affinity refused the credentials (HTTP {response.status_code})."
-            connection_auth_failed(connection=self.connection, message=message)
+            transport.auth_failed(self.connection, message)
             raise AuthenticationError(message, status_code=response.status_code)
         if response.status_code >= 400:
             raise ProviderError(
@@ -65,7 +64,7 @@ class Client(ProviderClient):
         if not token:
             raise ProviderError("Affinity token response had no access_token")
         self._tokens().set(token, float(body.get("expires_in") or 3600) - TOKEN_EARLY_REFRESH_SECONDS)
-        connection_auth_succeeded(connection=self.connection)
+        transport.auth_succeeded(self.connection)
         return token
 
     def authenticate(self) -> None:

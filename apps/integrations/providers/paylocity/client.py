@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...errors import AuthenticationError, ProviderError
+from apps.core.errors import AuthenticationError, ProviderError
+
+from ... import transport
 from .. import base
 from ..base import DetailResult, EmployeePage, ProviderClient, TokenCache
 from . import records
@@ -25,8 +27,6 @@ class Client(ProviderClient):
         return TokenCache(self.connection, self.connection.client_id, self.connection.client_secret)
 
     def _fetch_token(self) -> str:
-        from ...services import connection_auth_failed, connection_auth_succeeded
-
         # A token POST is not idempotent for our purposes: the door retries it only if it never arrived.
         response = self.http.request(
             "POST",
@@ -41,7 +41,7 @@ class Client(ProviderClient):
         )
         if response.status_code in (400, 401, 403):
             message = f"Paylocity refused the credentials (HTTP {response.status_code})."
-            connection_auth_failed(connection=self.connection, message=message)
+            transport.auth_failed(self.connection, message)
             raise AuthenticationError(message, status_code=response.status_code)
         if response.status_code >= 400:
             raise ProviderError(
@@ -54,7 +54,7 @@ class Client(ProviderClient):
             raise ProviderError("Paylocity token response had no access_token")
         expires_in = float(body.get("expires_in") or 3600)
         self._tokens().set(token, expires_in - TOKEN_EARLY_REFRESH_SECONDS)
-        connection_auth_succeeded(connection=self.connection)
+        transport.auth_succeeded(self.connection)
         return token
 
     def _token(self) -> str:

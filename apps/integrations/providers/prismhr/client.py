@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from ...errors import AuthenticationError, ProviderError
+from apps.core.errors import AuthenticationError, ProviderError
+
+from ... import transport
 from .. import base
 from ..base import DetailResult, EmployeePage, ProviderClient, TokenCache
 from . import records
@@ -31,8 +33,6 @@ class Client(ProviderClient):
         return TokenCache(c, c.username, c.password, c.peo_id)
 
     def _login(self) -> str:
-        from ...services import connection_auth_failed, connection_auth_succeeded
-
         response = self.http.request(
             "POST",
             f"{self.base}/login/v1/createPeoSession",
@@ -60,7 +60,7 @@ class Client(ProviderClient):
                 records.envelope_message(body)[:300],
             )
             message = "PrismHR refused the login."
-            connection_auth_failed(connection=self.connection, message=message)
+            transport.auth_failed(self.connection, message)
             raise AuthenticationError(message, status_code=response.status_code)
         if response.status_code >= 400 or body is None:
             raise ProviderError(
@@ -70,7 +70,7 @@ class Client(ProviderClient):
         if not session_id:
             raise ProviderError("PrismHR login returned no sessionId")
         self._sessions().set(session_id, SESSION_TTL_SECONDS)
-        connection_auth_succeeded(connection=self.connection)
+        transport.auth_succeeded(self.connection)
         return session_id
 
     def authenticate(self) -> None:

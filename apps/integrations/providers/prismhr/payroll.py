@@ -20,7 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from ...errors import ProviderError
+from apps.core.errors import ProviderError
+
 from ..base import parse_date, text
 from .client import Client
 
