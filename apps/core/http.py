@@ -249,13 +249,11 @@ class ProviderHTTP:
         *,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
-        rate_limited: bool = True,
         max_rate_wait: float | None = None,
     ):
         self.bookkeeping = bookkeeping
         self.timeout = timeout
         self.sleep = sleep
-        self.rate_limited = rate_limited
         # A web request sets this (seconds): it answers "try again" rather than wait for the rate limiter.
         self.max_rate_wait = max_rate_wait
 
@@ -295,8 +293,7 @@ class ProviderHTTP:
         attempt = 0
         while True:
             attempt += 1
-            if self.rate_limited:
-                self.bookkeeping.wait_for_slot(sleep=self.sleep, max_wait=self.max_rate_wait)
+            self.bookkeeping.wait_for_slot(sleep=self.sleep, max_wait=self.max_rate_wait)
             started = timezone.now()
             t0 = time.monotonic()
             response: requests.Response | None = None

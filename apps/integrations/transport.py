@@ -292,19 +292,16 @@ class CircuitBreaker:
 class ConnectionBookkeeping:
     """``apps.core.http.Bookkeeping`` for one Connection: its breaker, its rate limit, its ``ApiCall`` rows."""
 
-    def __init__(self, connection: Connection, *, rate_limited: bool = True):
+    def __init__(self, connection: Connection):
         self.connection = connection
         self.key = connection.pk
         self.label = f"connection {connection.pk}"
-        self.rate_limited = rate_limited
         self.breaker = CircuitBreaker(connection)
 
     def before_call(self) -> None:
         self.breaker.before_call()
 
     def wait_for_slot(self, *, sleep: Callable[[float], None], max_wait: float | None) -> float:
-        if not self.rate_limited:
-            return 0.0
         return rate_limit_wait(self.connection, sleep=sleep, max_wait=max_wait)
 
     def record_call(self, call: CallRecord) -> None:
@@ -334,9 +331,9 @@ class ConnectionBookkeeping:
             on_wait(seconds, reason)
 
 
-def provider_http(connection: Connection, *, rate_limited: bool = True, **options: Any) -> ProviderHTTP:
+def provider_http(connection: Connection, **options: Any) -> ProviderHTTP:
     """The door for one connection's calls (``options``: timeout, sleep, max_rate_wait)."""
-    return ProviderHTTP(ConnectionBookkeeping(connection, rate_limited=rate_limited), **options)
+    return ProviderHTTP(ConnectionBookkeeping(connection), **options)
 
 
 # --- what a person must look at: the connection's health fields and the problem bus --------------------------

@@ -189,8 +189,7 @@ def webhook_receive(request: HttpRequest, uuid) -> HttpResponse:
     provider_hooks = webhooks_for(connection.provider)
 
     if request.method == "GET":
-        echo = getattr(provider_hooks, "validation_echo", None)
-        token = echo(request.GET) if echo else None
+        token = provider_hooks.validation_echo(request.GET)
         if token is None:
             return _refuse(connection, request, 405, "GET is only for PrismHR's validationToken check")
         return HttpResponse(token, content_type="text/plain")

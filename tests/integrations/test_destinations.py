@@ -220,7 +220,7 @@ def test_a_stored_url_outside_the_policy_is_refused_before_connecting(customer, 
 
 
 def test_the_sftp_transport_checks_the_resolved_address(customer, rebinding, settings):
-    from apps.integrations.providers.affinity.client import SftpDrop
+    from apps.integrations.providers.affinity.files import SftpDrop
 
     conn = _conn(
         customer,

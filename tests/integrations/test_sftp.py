@@ -18,8 +18,9 @@ from apps.employees.files import parse as parse_standard_file
 from apps.employees.models import Employee
 from apps.integrations.models import ApiCall
 from apps.integrations.services import affinity_files_pull
+from apps.integrations.transport import call_context
 from tests.companies.factories import CompanyFactory, CompanySetFactory
-from tests.integrations.factories import ConnectionFactory
+from tests.integrations.factories import ConnectionFactory, SyncRunFactory
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 HEADER = (
@@ -112,6 +113,22 @@ def test_files_are_pulled_applied_and_archived(sshd, affinity_conn):
     assert affinity_files_pull(connection=affinity_conn) == []  # nothing left to pull
     logged = set(ApiCall.objects.filter(connection=affinity_conn).values_list("method", flat=True))
     assert {"CONNECT", "LIST", "GET", "RENAME"} <= logged
+
+
+@pytest.mark.django_db
+def test_sftp_calls_are_kept_by_the_transport_bookkeeping_with_their_context(sshd, affinity_conn):
+    # given a sync run the pull belongs to
+    run = SyncRunFactory(connection=affinity_conn)
+    # when the (empty) drop is pulled inside its call context
+    with call_context(sync_run=run):
+        assert affinity_files_pull(connection=affinity_conn) == []
+    # then each SFTP operation is an API call of the run, like an HTTP call, with its start time
+    calls = list(ApiCall.objects.filter(connection=affinity_conn).order_by("id"))
+    assert [(c.method, c.sync_run_id, c.attempt) for c in calls] == [
+        ("CONNECT", run.pk, 1),
+        ("LIST", run.pk, 1),
+    ]
+    assert calls[0].uri.startswith(f"sftp://127.0.0.1:{sshd['port']}")
 
 
 @pytest.mark.django_db

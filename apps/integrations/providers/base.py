@@ -12,7 +12,7 @@ import hashlib
 import json
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -60,7 +60,6 @@ class HookEvent:
     object_id: str
     occurred_at: dt.datetime | None = None
     payload: dict = field(default_factory=dict)
-    implied_status_type: str = ""  # what the hook claims ("terminated"...), checked against the GET
 
 
 MAX_JSON_DEPTH = 32  # objects and arrays inside one another; providers send 2 or 3
@@ -111,6 +110,57 @@ def load_json(body: bytes):
 def body_delivery_key(body: bytes, timestamp: str = "") -> str:
     """Delivery key of an event without a provider event id: a hash of the raw body and its timestamp."""
     return "sha256:" + hashlib.sha256(timestamp.encode() + b"." + body).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class FlatHookKeys:
+    """Where a flat one-employee hook (Paylocity, Affinity) keeps each fact: JSON key names."""
+
+    company: str
+    employee: str
+    event_type: str
+    event_id: str
+    occurred_at: str
+
+
+def flat_employee_hook(
+    body: bytes, headers, keys: FlatHookKeys, *, fallback_timestamp: str = ""
+) -> list[HookEvent]:
+    """The one event of a flat employee hook; ValueError if the body is not one.
+
+    Only the company and employee IDs matter: the worker GETs the employee (seed 000). The delivery key is the
+    event id (body, else the ``webhook-id`` header), else a hash of the body with the ``webhook-timestamp``
+    header or ``fallback_timestamp`` (legacy hooks carry neither: the minute of arrival), so a redelivery is
+    a duplicate.
+    """
+    payload = load_json(body)
+    if not isinstance(payload, dict):
+        raise ValueError("expected a JSON object")
+    company, employee = text(payload.get(keys.company)), text(payload.get(keys.employee))
+    if not company or not employee:
+        raise ValueError(f"{keys.company} and {keys.employee} are required")
+    event_id = text(payload.get(keys.event_id)) or text(headers.get("webhook-id"))
+    key = (
+        f"id:{event_id}"
+        if event_id
+        else body_delivery_key(body, text(headers.get("webhook-timestamp")) or fallback_timestamp)
+    )
+    return [
+        HookEvent(
+            delivery_key=key,
+            event_type=text(payload.get(keys.event_type)),
+            object_kind="employee",
+            company_external_id=company,
+            object_id=employee,
+            occurred_at=parse_datetime(payload.get(keys.occurred_at)),
+            payload=payload,
+        )
+    ]
+
+
+def no_subscription_check(query: Mapping[str, str]) -> str | None:
+    """``webhooks.validation_echo`` of a provider that makes no subscription check (a GET is refused)."""
+    return None
 
 
 def parse_date(value) -> dt.date | None:

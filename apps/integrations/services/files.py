@@ -9,7 +9,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from apps.employees.services import employee_file_import
+
 from ..models import Connection
+from ..providers.affinity.files import SftpDrop
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +34,6 @@ def affinity_files_pull(*, connection: Connection) -> list[FileOutcome]:
     one parser, line-numbered errors, a ``FileImport`` record, and the whole file as one cause for the
     mass-change safeguard. A file is archived once applied (or refused), so it is applied once.
     """
-    from apps.employees.services import employee_file_import
-
-    from ..providers.affinity.client import SftpDrop
-
     companies = list(connection.companies.select_related("company_set"))
     outcomes = []
     with SftpDrop(connection) as drop:

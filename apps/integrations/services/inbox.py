@@ -9,6 +9,7 @@ same task does nothing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable
 
@@ -22,7 +23,9 @@ from apps.core.errors import ProviderError
 from apps.employees.records import Source
 
 from ..models import Connection, WebhookEvent
+from ..providers import client_for, webhooks_for
 from ..providers.base import HookEvent
+from ..providers.prismhr import webhooks as prism_webhooks
 from ..transport import call_context
 from .health import ticket_raise
 
@@ -258,8 +261,6 @@ def process_employee_event(event: WebhookEvent) -> None:
     from apps.employees.models import Employee
     from apps.employees.services import employee_records_apply
 
-    from ..providers import client_for
-
     connection = event.connection
     company = Company.objects.filter(connections=connection, external_id=event.company_external_id).first()
     if company is None:
@@ -306,10 +307,8 @@ def _raise_mismatch(event: WebhookEvent, company: Company, employee) -> None:
 
 
 def _implied(event: WebhookEvent) -> str:
-    from ..providers import webhooks_for
-
-    implied = getattr(webhooks_for(event.connection.provider), "HOOK_IMPLIED_STATUS", {})
-    return implied.get(event.event_type, "")
+    """What the event's type claims of the employee's status (the provider's ``HOOK_IMPLIED_STATUS``), or ""."""
+    return webhooks_for(event.connection.provider).HOOK_IMPLIED_STATUS.get(event.event_type, "")
 
 
 # --- sweep / replay -----------------------------------------------------------------------------------------
@@ -367,11 +366,6 @@ def prismhr_events_poll(*, connection: Connection) -> int:
     hook and by polling (same event ID, same delivery key) is stored and processed once, and every one is
     confirmed by a GET before anything changes.
     """
-    import json
-
-    from ..providers import client_for
-    from ..providers.prismhr import webhooks as prism_webhooks
-
     if connection.provider != "prismhr" or not connection.prismhr_subscription_id:
         return 0
     client = client_for(connection)

@@ -3,33 +3,17 @@
 
 from __future__ import annotations
 
-from ..base import HookEvent, body_delivery_key, load_json, parse_datetime, text
-from .records import HOOK_IMPLIED_STATUS
+from ..base import FlatHookKeys, HookEvent, flat_employee_hook, no_subscription_check
+
+# What an event type claims about the employee's status: checked against the GET, never applied (seed 000).
+HOOK_IMPLIED_STATUS = {"employee.terminated": "terminated", "employee.created": "active"}
+
+# company, employee, event type, event id, occurred at
+KEYS = FlatHookKeys("company_code", "employee_id", "type", "id", "occurred_at")
+
+validation_echo = no_subscription_check  # Affinity makes no subscription check: a GET is refused
 
 
 def parse(body: bytes, headers, query, *, fallback_timestamp: str = "") -> list[HookEvent]:
-    payload = load_json(body)
-    if not isinstance(payload, dict):
-        raise ValueError("expected a JSON object")
-    company, employee = text(payload.get("company_code")), text(payload.get("employee_id"))
-    if not company or not employee:
-        raise ValueError("company_code and employee_id are required")
-    event_id = text(payload.get("id")) or text(headers.get("webhook-id"))
-    event_type = text(payload.get("type"))
-    key = (
-        f"id:{event_id}"
-        if event_id
-        else body_delivery_key(body, text(headers.get("webhook-timestamp")) or fallback_timestamp)
-    )
-    return [
-        HookEvent(
-            delivery_key=key,
-            event_type=event_type,
-            object_kind="employee",
-            company_external_id=company,
-            object_id=employee,
-            occurred_at=parse_datetime(payload.get("occurred_at")),
-            payload=payload,
-            implied_status_type=HOOK_IMPLIED_STATUS.get(event_type, ""),
-        )
-    ]
+    """Turn one delivery into its event; raise ValueError if it is not an Affinity employee hook."""
+    return flat_employee_hook(body, headers, KEYS, fallback_timestamp=fallback_timestamp)

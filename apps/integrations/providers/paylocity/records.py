@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from apps.employees.records import EmployeeRecord
 
 from ..base import ListedEmployee, parse_date, text
 
-# What the hook's event type claims about the employee's status (checked against the GET).
-HOOK_IMPLIED_STATUS = {
-    "Termination": "terminated",
-    "employee.terminated": "terminated",
-    "NewHire": "active",
-    "employee.created": "active",
-}
 # Paylocity status type letters -> our words (diagnostics only; the mapping of codes decides).
 STATUS_TYPE_WORDS = {"A": "active", "L": "leave", "T": "terminated"}
 
 
-def listed_employee(item: dict) -> ListedEmployee:
+def employee_page(body: Any, headers: Mapping[str, str]) -> tuple[list, int | None]:
+    """One page of ``GET .../employees``: a JSON array, the total in ``X-Pcty-Total-Count``."""
+    if not isinstance(body, list):
+        raise ValueError("expected a JSON array")
+    total = text(headers.get("X-Pcty-Total-Count"))
+    return body, int(total) if total.isdigit() else None
+
+
+def listed_employee(company_external_id: str, item: Any) -> ListedEmployee:
     """One entry of ``GET .../employees`` (ID, status code and status type code only)."""
     return ListedEmployee(
         employee_id=text(item.get("employeeId")),
@@ -26,7 +30,7 @@ def listed_employee(item: dict) -> ListedEmployee:
     )
 
 
-def employee_record(company_id: str, body: dict) -> EmployeeRecord:
+def employee_record(company_external_id: str, body: dict) -> EmployeeRecord:
     """The detail of ``GET .../employees/{employeeId}`` as an EmployeeRecord."""
     status = body.get("status") or {}
     position = body.get("departmentPosition") or {}
@@ -34,7 +38,7 @@ def employee_record(company_id: str, body: dict) -> EmployeeRecord:
     work = body.get("workAddress") or {}
     status_type = text(status.get("statusType")).upper()
     return EmployeeRecord(
-        company_external_id=text(body.get("companyId")) or company_id,
+        company_external_id=text(body.get("companyId")) or company_external_id,
         employee_id=text(body.get("employeeId")),
         status_code=text(status.get("employeeStatus")).upper(),
         status_effective_date=parse_date(status.get("effectiveDate")),
@@ -55,7 +59,7 @@ def employee_record(company_id: str, body: dict) -> EmployeeRecord:
     )
 
 
-def error_message(body) -> str:
+def error_message(body: Any) -> str:
     """Paylocity error bodies are JSON arrays of ``{field, message}``."""
     if isinstance(body, list):
         parts = [

@@ -8,8 +8,7 @@ GETs the employee before anything changes (seed 000).
 
 from __future__ import annotations
 
-from ..base import HookEvent, body_delivery_key, load_json, parse_datetime, text
-from .records import HOOK_IMPLIED_STATUS
+from ..base import FlatHookKeys, HookEvent, flat_employee_hook, no_subscription_check
 
 EVENT_TYPES = (
     "NewHire",
@@ -20,35 +19,21 @@ EVENT_TYPES = (
     "employee.terminated",
 )
 
+# What an event type claims about the employee's status. A claim drives nothing (seed 000: confirm with a
+# GET): the inbox applies what the GET says and records a disagreement (and a ticket) when it differs.
+HOOK_IMPLIED_STATUS = {
+    "Termination": "terminated",
+    "employee.terminated": "terminated",
+    "NewHire": "active",
+    "employee.created": "active",
+}
+
+# company, employee, event type, event id, occurred at
+KEYS = FlatHookKeys("companyId", "employeeId", "eventType", "eventId", "occurredAt")
+
+validation_echo = no_subscription_check  # Paylocity makes no subscription check: a GET is refused
+
 
 def parse(body: bytes, headers, query, *, fallback_timestamp: str = "") -> list[HookEvent]:
-    """Turn one delivery into its events; raise ValueError if it is not a Paylocity employee hook.
-
-    Legacy hooks carry no event id and no timestamp: their delivery key hashes the body with
-    ``fallback_timestamp`` (the minute of arrival), so a redelivery within the minute is a duplicate.
-    """
-    payload = load_json(body)
-    if not isinstance(payload, dict):
-        raise ValueError("expected a JSON object")
-    company_id, employee_id = text(payload.get("companyId")), text(payload.get("employeeId"))
-    if not company_id or not employee_id:
-        raise ValueError("companyId and employeeId are required")
-    event_type = text(payload.get("eventType"))
-    event_id = text(payload.get("eventId")) or text(headers.get("webhook-id"))
-    key = (
-        f"id:{event_id}"
-        if event_id
-        else body_delivery_key(body, text(headers.get("webhook-timestamp")) or fallback_timestamp)
-    )
-    return [
-        HookEvent(
-            delivery_key=key,
-            event_type=event_type,
-            object_kind="employee",
-            company_external_id=company_id,
-            object_id=employee_id,
-            occurred_at=parse_datetime(payload.get("occurredAt")),
-            payload=payload,
-            implied_status_type=HOOK_IMPLIED_STATUS.get(event_type, ""),
-        )
-    ]
+    """Turn one delivery into its events; raise ValueError if it is not a Paylocity employee hook."""
+    return flat_employee_hook(body, headers, KEYS, fallback_timestamp=fallback_timestamp)

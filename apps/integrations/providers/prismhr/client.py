@@ -57,7 +57,7 @@ class Client(ProviderClient):
             logger.warning(
                 "PrismHR refused the login of connection %s: %s",
                 self.connection.pk,
-                records.envelope_message(body)[:300],
+                records.error_message(body)[:300],
             )
             message = "PrismHR refused the login."
             transport.auth_failed(self.connection, message)
@@ -94,7 +94,7 @@ class Client(ProviderClient):
                 body = base.json_body(response, f"PrismHR {path}")
             expired = response.status_code == 401 or (
                 isinstance(body, dict)
-                and "expired" in records.envelope_message(body).lower()
+                and "expired" in records.error_message(body).lower()
                 and not records.envelope_ok(body)
             )
             if expired:
@@ -102,12 +102,12 @@ class Client(ProviderClient):
                 continue
             if response.status_code >= 400:
                 raise ProviderError(
-                    f"PrismHR {path}: HTTP {response.status_code} {records.envelope_message(body)}",
+                    f"PrismHR {path}: HTTP {response.status_code} {records.error_message(body)}",
                     permanent=response.status_code in (400, 403, 404),
                     status_code=response.status_code,
                 )
             if not records.envelope_ok(body):
-                raise ProviderError(f"PrismHR {path}: {records.envelope_message(body)}", permanent=True)
+                raise ProviderError(f"PrismHR {path}: {records.error_message(body)}", permanent=True)
             return body
         raise AuthenticationError("PrismHR session expired again right after logging in.", status_code=401)
 
@@ -115,11 +115,15 @@ class Client(ProviderClient):
         self, company_external_id: str, *, page_size: int | None = None
     ) -> Iterator[EmployeePage]:
         body = self._call("employee/v1/getEmployeeList", {"clientId": company_external_id}, empty_on_404=True)
-        ids = records.employee_ids(body)
+        try:
+            items, total = records.employee_page(body, {})
+        except ValueError as exc:
+            raise ProviderError(f"PrismHR employee list: {exc}") from exc
         size = page_size or LIST_PAGE
-        for start in range(0, len(ids), size):
+        for start in range(0, len(items), size):
             yield EmployeePage(
-                [records.listed_employee(i) for i in ids[start : start + size]], total=len(ids)
+                [records.listed_employee(company_external_id, i) for i in items[start : start + size]],
+                total=total,
             )
 
     def get_employees(self, company_external_id: str, employee_ids: list[str]) -> DetailResult:

@@ -7,11 +7,13 @@ group and pay group in ``client``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from apps.employees.records import EmployeeRecord
 
 from ..base import ListedEmployee, parse_date, text
 
-HOOK_IMPLIED_STATUS: dict[str, str] = {}  # PrismHR events say CREATE/UPDATE/DELETE, never a status
 STATUS_CLASS_WORDS = {"A": "active", "L": "leave", "T": "terminated"}
 
 
@@ -19,32 +21,36 @@ def envelope_ok(body) -> bool:
     return isinstance(body, dict) and text(body.get("errorCode")) in ("", "0")
 
 
-def envelope_message(body) -> str:
+def error_message(body: Any) -> str:
     if isinstance(body, dict):
         return text(body.get("errorMessage")) or f"errorCode {text(body.get('errorCode'))}"
     return "unexpected response"
 
 
-def employee_ids(body: dict) -> list[str]:
-    """IDs from ``getEmployeeList``: ``{"employeeList": {"employeeId": [...]}}`` (or a plain list)."""
+def employee_page(body: Any, headers: Mapping[str, str]) -> tuple[list, int | None]:
+    """The entries of ``getEmployeeList`` (one call, the whole list): ``{"employeeList": {"employeeId":
+    [...]}}`` or a plain list; an entry is an ID or ``{"employeeId"|"id": ...}``; blank entries are left out.
+    """
+    if not isinstance(body, dict):
+        raise ValueError("expected a JSON object")
     found = body.get("employeeList", body.get("employeeIds", body.get("employeeId", [])))
     if isinstance(found, dict):
         found = found.get("employeeId", found.get("employeeIds", []))
-    if isinstance(found, str):
+    if isinstance(found, str | dict):
         found = [found]
-    ids = []
-    for item in found or []:
-        value = item.get("employeeId") or item.get("id") if isinstance(item, dict) else item
-        if text(value):
-            ids.append(text(value))
-    return ids
+    if not isinstance(found, list):
+        raise ValueError("expected employeeList")
+    entries = [item for item in found if listed_employee("", item).employee_id]
+    return entries, len(entries)
 
 
-def listed_employee(employee_id: str) -> ListedEmployee:
-    return ListedEmployee(employee_id=employee_id)
+def listed_employee(company_external_id: str, item: Any) -> ListedEmployee:
+    """One entry of the list: the employee ID only (the status comes with the details)."""
+    value = (item.get("employeeId") or item.get("id")) if isinstance(item, dict) else item
+    return ListedEmployee(employee_id=text(value))
 
 
-def employee_record(client_id: str, body: dict) -> EmployeeRecord:
+def employee_record(company_external_id: str, body: dict) -> EmployeeRecord:
     """One ``employee`` entry of ``getEmployee`` as an EmployeeRecord."""
     person = body.get("person") or {}
     client = body.get("client") or {}
@@ -52,7 +58,7 @@ def employee_record(client_id: str, body: dict) -> EmployeeRecord:
     hire = parse_date(client.get("hireDate"))
     last_hire = parse_date(client.get("lastHireDate"))
     return EmployeeRecord(
-        company_external_id=text(client.get("clientId")) or client_id,
+        company_external_id=text(client.get("clientId")) or company_external_id,
         employee_id=text(body.get("id") or body.get("employeeId")),
         status_code=text(client.get("employeeStatus")).upper(),
         status_effective_date=parse_date(client.get("statusDate")),

@@ -8,13 +8,17 @@ stored for the payroll handler.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from ..base import HookEvent, body_delivery_key, load_json, parse_datetime, text
 
 OBJECT_KINDS = {"employee": "employee", "payroll": "payroll", "payrollbatch": "payroll"}
 
+# PrismHR events say CREATE / UPDATE / DELETE of an object, never a status: no event type implies one.
+HOOK_IMPLIED_STATUS: dict[str, str] = {}
 
-def validation_echo(query) -> str | None:
+
+def validation_echo(query: Mapping[str, str]) -> str | None:
     """Return the token to echo for a subscription check (``GET ?validationToken=abc``), else None."""
     token = query.get("validationToken")
     return token if token else None
