@@ -267,10 +267,20 @@ class CircuitBreaker:
         view = self._view()
         if view.state == CircuitState.CLOSED and view.failures == 0:
             return
-        Connection.objects.filter(pk=self.connection.pk).exclude(
-            circuit_state=CircuitState.CLOSED, circuit_failures=0
-        ).update(circuit_state=CircuitState.CLOSED, circuit_failures=0, circuit_opened_at=None)
+        rows = Connection.objects.filter(pk=self.connection.pk)
+        closed = rows.exclude(circuit_state=CircuitState.CLOSED).update(
+            circuit_state=CircuitState.CLOSED, circuit_failures=0, circuit_opened_at=None
+        )
+        if not closed:
+            rows.exclude(circuit_failures=0).update(circuit_failures=0, circuit_opened_at=None)
         self._views[self.connection.pk] = _BreakerView(CircuitState.CLOSED, 0, None, time.monotonic())
+        if closed:  # the probe after an open circuit succeeded: the circuit's ticket logs it and resolves
+            problems.report_fixed(
+                problems.Fixed(
+                    key=f"circuit-open:{self.connection.pk}",
+                    what=f"a probe to connection {self.connection.slug} succeeded; the circuit closed.",
+                )
+            )
 
     def record_failure(self, reason: str) -> None:
         Connection.objects.filter(pk=self.connection.pk).update(circuit_failures=F("circuit_failures") + 1)
@@ -344,10 +354,24 @@ def _companies(connection: Connection) -> tuple:
 
 
 def auth_succeeded(connection: Connection) -> None:
-    """The provider accepted our credentials just now: keep it on the connection."""
+    """The provider accepted our credentials just now: keep it on the connection; a recovery is reported fixed."""
     now = timezone.now()
-    Connection.objects.filter(pk=connection.pk).update(last_authenticated_at=now, last_auth_error="")
+    # Only a connection that was failing reports a recovery (one conditional update, no extra read).
+    recovered = (
+        Connection.objects.filter(pk=connection.pk)
+        .exclude(last_auth_error="")
+        .update(last_authenticated_at=now, last_auth_error="")
+    )
+    if not recovered:
+        Connection.objects.filter(pk=connection.pk).update(last_authenticated_at=now)
     connection.last_authenticated_at, connection.last_auth_error = now, ""
+    if recovered:
+        problems.report_fixed(
+            problems.Fixed(
+                key=f"connection-auth:{connection.pk}",
+                what=f"connection {connection.slug} authenticated again at {now:%Y-%m-%d %H:%M:%S} UTC.",
+            )
+        )
 
 
 def auth_failed(connection: Connection, message: str) -> None:
@@ -359,7 +383,7 @@ def auth_failed(connection: Connection, message: str) -> None:
             kind="connection-auth",
             key=f"connection-auth:{connection.pk}",
             customer=connection.customer,
-            facts={"connection": connection.name, "slug": connection.slug, "message": message},
+            facts={"connection_id": connection.pk, "slug": connection.slug, "name": connection.name},
             detail=message,
             companies=_companies(connection),
             connection=connection,
@@ -376,8 +400,9 @@ def circuit_opened(connection: Connection, reason: str) -> None:
             key=f"circuit-open:{connection.pk}",
             customer=connection.customer,
             facts={
-                "connection": connection.name,
+                "connection_id": connection.pk,
                 "slug": connection.slug,
+                "name": connection.name,
                 "reason": reason,
                 "threshold": connection.circuit_threshold,
                 "cooldown_seconds": connection.circuit_cooldown_seconds,

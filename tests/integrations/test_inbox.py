@@ -8,6 +8,7 @@ import pytest
 import responses
 from django.utils import timezone
 
+from apps.companies.models import Provider
 from apps.employees.models import Employee, StatusEvent
 from apps.integrations.models import ApiCall, Connection, WebhookEvent
 from apps.integrations.services import (
@@ -16,9 +17,9 @@ from apps.integrations.services import (
     webhook_event_replay,
     webhook_events_due,
 )
-from tests.companies.factories import CompanyFactory
+from tests.companies.factories import CompanyFactory, CompanySetFactory
 from tests.integrations.factories import ConnectionFactory, WebhookEventFactory
-from tests.integrations.test_providers import PCTY, pcty_detail, token_ok
+from tests.integrations.test_providers import AFF, PCTY, aff_employee, pcty_detail, token_ok
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +185,26 @@ def test_a_disagreeing_hook_opens_one_webhook_ticket_with_the_event_as_evidence(
     ticket = Ticket.objects.get(category="webhook")
     assert ticket.origin == "automatic" and "1001" in ticket.title
     assert ticket.evidence.count() == 2
+
+
+@responses.activate
+def test_each_provider_s_implied_status_map_is_the_one_read(customer):
+    # given an Affinity connection (its map: employee.terminated claims terminated) and an employee the GET
+    # shows active
+    company = CompanyFactory(
+        company_set=CompanySetFactory(customer=customer, provider=Provider.AFFINITY), external_id="AFF100"
+    )
+    connection = ConnectionFactory(customer=customer, provider=Provider.AFFINITY, base_url=AFF)
+    connection.companies.add(company)
+    responses.post(f"{AFF}/oauth/token", json={"access_token": "a1", "expires_in": 3600})
+    responses.get(f"{AFF}/v1/companies/AFF100/employees/E1", json=aff_employee("E1", code="A"))
+    # when an Affinity termination hook is processed, then a Paylocity-only event type
+    claimed = event_for(
+        connection, company_external_id="AFF100", object_id="E1", event_type="employee.terminated"
+    )
+    claimed = webhook_event_process(event_id=claimed.pk)
+    unknown = event_for(connection, company_external_id="AFF100", object_id="E1", event_type="Termination")
+    unknown = webhook_event_process(event_id=unknown.pk)
+    # then Affinity's claim is checked against the GET; Paylocity's legacy type means nothing for Affinity
+    assert "implies terminated" in claimed.disagreement
+    assert (unknown.state, unknown.disagreement) == (WebhookEvent.State.PROCESSED, "")

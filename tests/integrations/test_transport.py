@@ -7,7 +7,7 @@ import responses
 
 from apps.core import problems
 from apps.core.errors import AuthenticationError, ProviderError
-from apps.integrations.models import Connection
+from apps.integrations.models import CircuitState, Connection
 from apps.integrations.providers import client_for
 from apps.integrations.transport import provider_http
 from tests.companies.factories import CompanyFactory
@@ -22,6 +22,14 @@ def reported(monkeypatch):
     """The problems delivered on the bus (instead of support's handler)."""
     seen: list[problems.Problem] = []
     monkeypatch.setattr(problems, "_problem_handlers", [seen.append])
+    return seen
+
+
+@pytest.fixture
+def fixed(monkeypatch):
+    """The fixes delivered on the bus."""
+    seen: list[problems.Fixed] = []
+    monkeypatch.setattr(problems, "_fixed_handlers", [seen.append])
     return seen
 
 
@@ -48,23 +56,43 @@ def test_refused_credentials_are_kept_on_the_connection_and_reported(
         customer,
         conn,
     )
-    assert problem.facts == {
-        "connection": conn.name,
-        "slug": conn.slug,
-        "message": "Paylocity refused the credentials (HTTP 401).",
-    }
+    assert problem.facts == {"connection_id": conn.pk, "slug": conn.slug, "name": conn.name}
+    assert problem.detail == "Paylocity refused the credentials (HTTP 401)."
     assert problem.companies == (company,)
 
 
 @responses.activate
-def test_accepted_credentials_clear_the_last_refusal(customer, reported, django_capture_on_commit_callbacks):
+def test_accepted_credentials_clear_the_last_refusal_and_report_it_fixed_once(
+    customer, reported, fixed, django_capture_on_commit_callbacks
+):
+    # given a connection whose last authentication was refused
     conn = ConnectionFactory(customer=customer, base_url=PCTY, last_auth_error="refused before")
     responses.post(f"{PCTY}/IdentityServer/connect/token", json={"access_token": "t", "expires_in": 3600})
+    # when it authenticates twice
     with django_capture_on_commit_callbacks(execute=True):
         client_for(conn).authenticate()
+        client_for(conn).authenticate()
+    # then the refusal is gone, and only the first success is a recovery
     stored = Connection.objects.get(pk=conn.pk)
     assert stored.last_auth_error == "" and stored.last_authenticated_at is not None
     assert reported == []
+    assert [f.key for f in fixed] == [f"connection-auth:{conn.pk}"]
+
+
+@responses.activate
+def test_a_successful_probe_closes_the_circuit_and_reports_it_fixed(
+    customer, fixed, django_capture_on_commit_callbacks
+):
+    # given a half-open circuit (the cool-down passed; this process takes the probe)
+    conn = ConnectionFactory(customer=customer, circuit_state=CircuitState.OPEN, circuit_opened_at=None)
+    url = f"{PCTY}/api/v2/companies/1/employees"
+    responses.get(url, json=[])
+    # when the probe succeeds
+    with django_capture_on_commit_callbacks(execute=True):
+        provider_http(conn, sleep=lambda s: None).request("GET", url)
+    # then the circuit is closed and its ticket hears of it
+    assert Connection.objects.get(pk=conn.pk).circuit_state == CircuitState.CLOSED
+    assert [f.key for f in fixed] == [f"circuit-open:{conn.pk}"]
 
 
 @responses.activate
