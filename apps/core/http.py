@@ -356,18 +356,13 @@ class ProviderHTTP:
             may_retry = idempotent or (error is not None and _never_sent(error))
             if not idempotent and response is not None and status in (429, 503) and retry_after is not None:
                 may_retry = True  # the provider refused it and said when to come back: it did nothing
-            if retry_after is not None and retry_after > RETRY_AFTER_CAP:
+            too_long = retry_after is not None and retry_after > RETRY_AFTER_CAP
+            if too_long or not may_retry or attempt >= MAX_ATTEMPTS:
                 self._give_up(summary, status)
                 raise ProviderError(
-                    f"{method} {uri}: provider asks to retry after {retry_after:.0f}s",
-                    permanent=False,
-                    status_code=status,
-                    retry_after=retry_after,
-                )
-            if not may_retry or attempt >= MAX_ATTEMPTS:
-                self._give_up(summary, status)
-                raise ProviderError(
-                    f"{method} {uri} failed after {attempt} attempt(s): {summary}",
+                    f"{method} {uri}: provider asks to retry after {retry_after:.0f}s"
+                    if too_long
+                    else f"{method} {uri} failed after {attempt} attempt(s): {summary}",
                     permanent=False,
                     status_code=status,
                     retry_after=retry_after,
