@@ -298,8 +298,9 @@ def diagnose(employee, *, client_factory=None) -> Diagnosis:
         ok, error = False, "No connection serves this employee's company."
     else:
         if client_factory is None:
-            from apps.integrations.providers import client_for  # same cycle as the line above
-            from apps.integrations.services.health import WEB_MAX_RATE_WAIT  # same cycle as the line above
+            # support -> integrations at call time: integrations' services still raise tickets through support
+            from apps.integrations.providers import client_for
+            from apps.integrations.services.health import WEB_MAX_RATE_WAIT
 
             # A web request: "try again" rather than wait for the connection's rate limiter.
             def client_factory(connection):

@@ -29,6 +29,7 @@ from apps.core.logs import log_event
 from apps.employees.records import ApplyResult, EmployeeRecord, Source
 
 from ..models import Connection, SyncRun
+from ..providers import client_for
 from ..transport import call_context
 
 logger = logging.getLogger(__name__)
@@ -306,8 +307,6 @@ def needs_details(
 def sync_employees(run: SyncRun, context: SyncContext) -> None:
     """Fetch every company's employee list page by page; fetch details where needed; apply each page."""
     from apps.employees.services import change_batch
-
-    from ..providers import client_for
 
     connection = run.connection
     companies = [run.company] if run.company else list(connection.companies.filter(active=True))
