@@ -15,6 +15,7 @@ import random
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from apps.core.errors import ApplicationError
 from apps.core.http import downstream_post
@@ -29,6 +30,14 @@ LEASE = dt.timedelta(minutes=2)
 BASE_DELAY_SECONDS = 30
 MAX_DELAY_SECONDS = 6 * 60 * 60
 DRAIN_LIMIT = 200
+
+
+def enqueue_drain() -> None:
+    """Ask a worker to drain the outbox now (the minute schedule ``employees.drain_outbox`` is the safety net).
+
+    By name, not by import: the task module imports this one.
+    """
+    async_task("apps.employees.tasks.drain_outbox", task_name="drain-outbox", group="outbox")
 
 
 def backoff(attempt: int, *, rng: random.Random | None = None) -> dt.timedelta:
@@ -175,7 +184,5 @@ def action_replay(*, action: DownstreamAction, acting_user=None) -> DownstreamAc
     action.next_attempt_at = timezone.now()
     action.claimed_until = None
     action.save(update_fields=["state", "attempts", "next_attempt_at", "claimed_until", "updated_at"])
-    from .tasks import enqueue_drain
-
     transaction.on_commit(enqueue_drain)
     return action

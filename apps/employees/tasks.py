@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from django_q.models import Schedule
-from django_q.tasks import async_task
 
 from apps.core.schedules import ScheduleSpec, register
 
@@ -50,11 +49,6 @@ def expire_transfer_windows() -> int:
 
 def drain_outbox() -> int:
     return delivery.actions_drain()
-
-
-def enqueue_drain() -> None:
-    """Ask a worker to drain the outbox now (the minute schedule is the safety net if this is lost)."""
-    async_task("apps.employees.tasks.drain_outbox", task_name="drain-outbox", group="outbox")
 
 
 def employee_file_upload_apply(upload_id: str) -> int | None:

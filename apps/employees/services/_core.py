@@ -18,7 +18,7 @@ from apps.core.errors import ApplicationError
 from apps.mappings.models import FilterRule, StatusCode, StatusMapping
 from apps.mappings.rules import MappingTable, Rule, scope
 
-from .. import lifecycle
+from .. import delivery, lifecycle
 from ..identity import identity_key, last4
 from ..lifecycle import StatusType, Transition
 from ..models import (
@@ -292,9 +292,7 @@ def change_batch_decide(
 
 
 def _enqueue_drain() -> None:
-    from ..tasks import enqueue_drain
-
-    enqueue_drain()
+    delivery.enqueue_drain()
 
 
 # --- the write path -------------------------------------------------------------------------------------
