@@ -1,4 +1,4 @@
-"""Admin for status codes, mappings (map + preview + release) and filter rules (with a preview count).
+"""Admin for status codes, mappings (map + preview + release) and filter rules (previewed before saving).
 
 The models live in ``apps.mappings`` (a lower layer: codes, mappings and rules, nothing about people); these
 pages live here because every change they make re-decides employees and persons through this app's services.
@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -221,6 +223,11 @@ class FilterRuleForm(forms.ModelForm):
             raise forms.ValidationError("Give at least one value.")
         return values
 
+    def rule_fields(self) -> dict:
+        """The cleaned fields both the preview and the save take."""
+        names = ("company_set", "field", "operator", "values", "include", "active", "out_of_scope")
+        return {name: self.cleaned_data[name] for name in names}
+
 
 @admin.register(FilterRule)
 class FilterRuleAdmin(ScopedToCompanySets):
@@ -232,37 +239,56 @@ class FilterRuleAdmin(ScopedToCompanySets):
     autocomplete_fields = ("company_set",)
     readonly_fields = ("effect",)
 
-    @admin.display(description="Records in scope (without -> with this rule)")
+    @admin.display(description="Records in scope")
     def effect(self, obj):
         if not obj.pk:
-            return "Save to see the effect; the API offers a preview before saving."
-        preview = services.filter_rule_preview(
-            company_set=obj.company_set,
-            field=obj.field,
-            operator=obj.operator,
-            values=obj.values,
-            include=obj.include,
-            rule=obj,
-        )
-        held = preview["persons_leaving_scope_held"]
+            return "Press Preview below to see the effect before saving."
+        effect = services.filter_rule_effect(rule=obj)
+        records = effect["records"]
         return (
-            f"{preview['in_scope_after']} of {preview['records']} (now {preview['in_scope_now']}); "
-            f"{held} person(s) the downstream still holds would leave scope"
+            f"{effect['in_scope_with']} of {records} with this rule, "
+            f"{effect['in_scope_without']} of {records} without it"
+            + ("" if obj.active else " (the rule is inactive)")
         )
 
+    def get_urls(self):
+        return [
+            path(
+                "preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="mappings_filterrule_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request):
+        """Render what saving the add/change form's rule would do (POSTed by its Preview button; saves nothing)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        rule = None
+        if request.GET.get("rule"):
+            rule = get_object_or_404(self.get_queryset(request), pk=request.GET["rule"])
+        if not self.has_view_permission(request, rule):
+            raise PermissionDenied
+        form = self.get_form(request, rule)(request.POST, instance=rule)
+        preview = None
+        if form.is_valid():
+            data = form.cleaned_data
+            if not company_sets_for(request.user).filter(pk=data["company_set"].pk).exists():
+                raise PermissionDenied
+            try:
+                preview = services.filter_rule_preview(rule=rule, **form.rule_fields())
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+        context = {"form": form, "preview": preview, "rule": rule}
+        return TemplateResponse(request, "admin/mappings/filterrule/preview.html", context)
+
     def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
         saved = services.filter_rule_save(
-            company_set=data["company_set"],
-            field=data["field"],
-            operator=data["operator"],
-            values=data["values"],
-            include=data["include"],
-            description=data["description"],
-            active=data["active"],
             rule=obj if change else None,
             acting_user=request.user,
-            out_of_scope=data["out_of_scope"],
+            description=form.cleaned_data["description"],
+            **form.rule_fields(),
         )
         obj.pk = saved.pk
 

@@ -242,12 +242,26 @@ class FilterRuleViewSet(StrictInputMixin, viewsets.ModelViewSet):
                     help_text="People the downstream still holds whose records would all leave scope."
                 ),
                 "persons_leaving_scope": serializers.ListField(child=serializers.DictField()),
+                "out_of_scope": serializers.CharField(),
+                "persons_entering": serializers.IntegerField(help_text="People who would become managed."),
+                "persons_entering_scope": serializers.ListField(child=serializers.DictField()),
+                "persons_leaving": serializers.IntegerField(help_text="People who would become unmanaged."),
+                "persons_leaving_scope_all": serializers.ListField(child=serializers.DictField()),
+                "actions_written": serializers.IntegerField(),
+                "actions": serializers.ListField(
+                    child=serializers.DictField(), help_text="Downstream actions the save would write."
+                ),
+                "actions_withdrawn": serializers.IntegerField(),
+                "withdrawn": serializers.ListField(
+                    child=serializers.DictField(), help_text="Unsent actions the save would withdraw."
+                ),
+                "held_for_approval": serializers.BooleanField(),
             },
         ),
     )
     @action(detail=False, methods=["post"])
     def preview(self, request):
-        """How many of the set's records would be in scope with this rule (nothing is saved)."""
+        """What saving this rule would do: records and people in and out of scope, actions (nothing is saved)."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -258,5 +272,7 @@ class FilterRuleViewSet(StrictInputMixin, viewsets.ModelViewSet):
                 operator=data.get("operator", "in"),
                 values=data["values"],
                 include=data.get("include", True),
+                active=data.get("active", True),
+                out_of_scope=data.get("out_of_scope", "leave"),
             )
         )

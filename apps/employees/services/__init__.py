@@ -29,6 +29,7 @@ from .file_import import (
 from .mappings import (
     MappingOutcome,
     filter_rule_delete,
+    filter_rule_effect,
     filter_rule_preview,
     filter_rule_save,
     filter_rules_reapply,
@@ -62,6 +63,7 @@ __all__ = [
     "employee_review_clear",
     "employees_mark_seen",
     "filter_rule_delete",
+    "filter_rule_effect",
     "filter_rule_preview",
     "filter_rule_save",
     "filter_rules_reapply",

@@ -240,33 +240,150 @@ def filter_rule_preview(
     values: list,
     include: bool,
     rule: FilterRule | None = None,
+    active: bool = True,
+    out_of_scope: str = OutOfScope.LEAVE,
+    today: dt.date | None = None,
 ) -> dict:
-    """Count the company set's records in scope now and with the rule saved (nothing is written)."""
+    """Show what saving the rule would do, without saving it: the real save in a rolled-back transaction.
+
+    1. Count the set's records in scope now and with the rule (pure, from the current rules).
+    2. In a transaction that is always rolled back: note each person's scope and unsent actions, save the rule
+       through ``filter_rule_save`` (re-scoping and reconciling the set exactly as a save would), then read who
+       entered or left scope and which actions were written or withdrawn.
+    Callbacks registered after commit (enqueues, problem reports) are discarded with the rollback.
+    """
+    _check_out_of_scope(out_of_scope)
+    values = [str(v) for v in values]
     current = _filter_rules(company_set)
     candidate = Rule(
         id=rule.pk if rule else 0,
         field=field,
         operator=operator,
-        values=frozenset(map(str, values)),
+        values=frozenset(values),
         include=include,
     )
-    proposed = [r for r in current if not (rule and r.id == rule.pk)] + [candidate]
+    proposed = [r for r in current if not (rule and r.id == rule.pk)] + ([candidate] if active else [])
     now_in, total = _scope_counts(company_set, current)
     then_in, _ = _scope_counts(company_set, proposed)
     held_now = {p.pk for p in _leaving_persons(company_set, current)}
-    leaving = [p for p in _leaving_persons(company_set, proposed) if p.pk not in held_now]
-    return {
+    leaving_held = [p for p in _leaving_persons(company_set, proposed) if p.pk not in held_now]
+    payload = {
         "records": total,
         "in_scope_now": now_in,
         "in_scope_after": then_in,
         "change": then_in - now_in,
         # People the downstream still holds whose records would all leave scope: the consultant chooses
         # whether they keep their access (out_of_scope="leave", the default) or are deprovisioned.
-        "persons_leaving_scope_held": len(leaving),
+        "persons_leaving_scope_held": len(leaving_held),
         "persons_leaving_scope": [
             {"id": p.pk, "name": p.display_name, "downstream_access": p.downstream_access}
-            for p in leaving[:200]
+            for p in leaving_held[:PREVIEW_LIST_LIMIT]
         ],
+        "out_of_scope": out_of_scope,
+    }
+    try:
+        with transaction.atomic():
+            payload.update(
+                _filter_rule_save_effect(
+                    company_set=company_set,
+                    field=field,
+                    operator=operator,
+                    values=values,
+                    include=include,
+                    active=active,
+                    rule=FilterRule.objects.get(pk=rule.pk) if rule else None,
+                    out_of_scope=out_of_scope,
+                    today=today,
+                )
+            )
+            raise _PreviewRollback(payload)
+    except _PreviewRollback as done:
+        return done.payload
+
+
+def filter_rule_effect(*, rule: FilterRule) -> dict:
+    """Count the set's records in scope with the saved rule and without it (reads only)."""
+    current = _filter_rules(rule.company_set)
+    with_in, total = _scope_counts(rule.company_set, current)
+    without_in, _ = _scope_counts(rule.company_set, [r for r in current if r.id != rule.pk])
+    return {"records": total, "in_scope_with": with_in, "in_scope_without": without_in}
+
+
+# At most this many people and actions are listed by name in a preview (the counts are always whole).
+PREVIEW_LIST_LIMIT = 200
+
+
+def _managed_persons(company_set: CompanySet) -> dict[int, bool]:
+    """Each person with a record in the set: whether any of their records (in any set) is in scope."""
+    persons = Employee.objects.filter(company__company_set=company_set, person__isnull=False).values(
+        "person_id"
+    )
+    managed: dict[int, bool] = {}
+    for person_id, in_scope in Employee.objects.filter(person_id__in=persons).values_list(
+        "person_id", "in_scope"
+    ):
+        managed[person_id] = managed.get(person_id, False) or in_scope
+    return managed
+
+
+def _filter_rule_save_effect(*, company_set: CompanySet, out_of_scope: str, today, **rule_fields) -> dict:
+    """Save the rule and report who entered or left scope and the actions written or withdrawn (the caller
+    rolls back)."""
+    managed_before = _managed_persons(company_set)
+    last_action = DownstreamAction.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    withdrawable = dict(
+        DownstreamAction.objects.filter(
+            person_id__in=list(managed_before), state__in=DownstreamAction.WITHDRAWABLE
+        ).values_list("pk", "state")
+    )
+    filter_rule_save(company_set=company_set, out_of_scope=out_of_scope, today=today, **rule_fields)
+    managed_after = _managed_persons(company_set)
+    entering = [pk for pk, inside in managed_after.items() if inside and not managed_before.get(pk, False)]
+    leaving = [pk for pk, inside in managed_after.items() if not inside and managed_before.get(pk, False)]
+    names = dict(Person.objects.filter(pk__in=entering + leaving).values_list("pk", "display_name"))
+    access = dict(Person.objects.filter(pk__in=entering + leaving).values_list("pk", "downstream_access"))
+
+    def people(pks: list[int]) -> list[dict]:
+        ordered = sorted(pks, key=lambda pk: (names.get(pk, ""), pk))[:PREVIEW_LIST_LIMIT]
+        return [
+            {"id": pk, "name": names.get(pk, ""), "downstream_access": access.get(pk, "")} for pk in ordered
+        ]
+
+    written = (
+        DownstreamAction.objects.filter(pk__gt=last_action)
+        .select_related("person")
+        .order_by("person__display_name", "pk")
+    )
+    withdrawn = (
+        DownstreamAction.objects.filter(pk__in=list(withdrawable))
+        .exclude(state__in=DownstreamAction.WITHDRAWABLE)
+        .select_related("person")
+        .order_by("person__display_name", "pk")
+    )
+
+    def actions(rows) -> list[dict]:
+        return [
+            {
+                "person": a.person_id,
+                "person_name": a.person.display_name,
+                "action": a.action,
+                "effective_date": a.effective_date.isoformat(),
+                "state": a.state,
+                "reason": a.withdrawn_reason,
+            }
+            for a in rows[:PREVIEW_LIST_LIMIT]
+        ]
+
+    return {
+        "persons_entering": len(entering),
+        "persons_entering_scope": people(entering),
+        "persons_leaving": len(leaving),
+        "persons_leaving_scope_all": people(leaving),
+        "actions_written": written.count(),
+        "actions": actions(written),
+        "actions_withdrawn": withdrawn.count(),
+        "withdrawn": actions(withdrawn),
+        "held_for_approval": written.filter(state=DownstreamAction.State.AWAITING_APPROVAL).exists(),
     }
 
 
