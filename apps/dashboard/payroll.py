@@ -28,6 +28,15 @@ ACTIVE_SERIES = charts.Series(name="Active", css_class="hub-series-active", fill
 PAID_SERIES = charts.Series(name="Paid", css_class="hub-series-paid", fill="#b26a00")
 
 
+def gap_label(active: int, paid: int) -> str:
+    """Say how active and paid employees differ on a pay date, in words that need no sign ("" when equal)."""
+    if active > paid:
+        return f"{active - paid} active not paid"
+    if paid > active:
+        return f"{paid - active} paid but not active"
+    return ""
+
+
 def _model(name: str):
     try:
         return apps.get_model("payroll", name)
@@ -76,7 +85,7 @@ def active_vs_paid(user, *, today: dt.date) -> list[dict[str, Any]]:
         client["points"] = client["points"][-PAY_DATES_PER_CLIENT:]
         last = client["points"][-1]
         client["last"] = last
-        client["gap"] = last["active"] - last["paid"]
+        client["gap"] = gap_label(last["active"], last["paid"])
         result.append(client)
     result.sort(key=lambda c: (c["last"]["pay_date"], c["external_id"]), reverse=True)
     result = result[:CLIENT_LIMIT]

@@ -169,7 +169,7 @@ def test_the_payroll_section_compares_active_and_paid_per_client(client, admin_u
     company = CompanyFactory(
         company_set=CompanySetFactory(customer=customer, provider="prismhr"), external_id="100100"
     )
-    for n, (active, paid) in enumerate([(40, 38), (42, 42)]):
+    for n, (active, paid) in enumerate([(40, 38), (42, 45)]):
         batch = PayrollBatch.objects.create(
             company=company,
             batch_id=f"B{n}",
@@ -196,11 +196,13 @@ def test_the_payroll_section_compares_active_and_paid_per_client(client, admin_u
     section = next(s for s in response.context["dashboard"] if s.key == "payroll")
     # then the client's pay dates are compared, batches counted by status, the failed import listed
     client_row = section.data["clients"][0]
-    assert [(p["active"], p["paid"]) for p in client_row["points"]] == [(40, 38), (42, 42)]
+    assert [(p["active"], p["paid"]) for p in client_row["points"]] == [(40, 38), (42, 45)]
     assert section.data["batches"]["statuses"][0]["count"] == 2
     assert [r.message for r in section.data["failed"]] == ["Unknown client number"]
     html = response.content.decode()
     assert "Active vs paid employees of client 100100" in html and "Unknown client number" in html
+    # and more paid than active on the last pay date reads as such (not "-3 active not paid")
+    assert '<span class="hub-badge hub-badge-warn">3 paid but not active</span>' in html
 
 
 def test_the_payroll_counts_imports_completed_with_a_message_apart_from_failures(

@@ -64,7 +64,10 @@ def test_the_preview_names_who_leaves_scope_and_the_deprovisions_it_would_stage_
     # then Grace and Linus leave scope, by name
     assert (preview["in_scope_now"], preview["in_scope_after"], preview["records"]) == (3, 1, 3)
     assert preview["persons_leaving"] == 2
-    assert [p["name"] for p in preview["persons_leaving_scope_all"]] == ["Grace Hopper", "Linus Torvalds"]
+    assert [(p["name"], p["downstream_access"]) for p in preview["persons_leaving_scope_all"]] == [
+        ("Grace Hopper", "provisioned"),
+        ("Linus Torvalds", "provisioned"),  # as the ledger says: its provision is written, not yet sent
+    ]
     assert preview["persons_entering"] == 0
     # and Grace (delivered) gets a deprovision, Linus's unsent provision is withdrawn
     assert [(a["person_name"], a["action"]) for a in preview["actions"]] == [("Grace Hopper", "deprovision")]

@@ -330,6 +330,12 @@ def _filter_rule_save_effect(*, company_set: CompanySet, out_of_scope: str, toda
     """Save the rule and report who entered or left scope and the actions written or withdrawn (the caller
     rolls back)."""
     managed_before = _managed_persons(company_set)
+    # Names and access as they are now (the save below changes the access of those it deprovisions).
+    persons = Person.objects.filter(pk__in=list(managed_before)).values_list(
+        "pk", "display_name", "downstream_access"
+    )
+    names = {pk: name for pk, name, _ in persons}
+    access = {pk: held for pk, _, held in persons}
     last_action = DownstreamAction.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     withdrawable = dict(
         DownstreamAction.objects.filter(
@@ -340,8 +346,6 @@ def _filter_rule_save_effect(*, company_set: CompanySet, out_of_scope: str, toda
     managed_after = _managed_persons(company_set)
     entering = [pk for pk, inside in managed_after.items() if inside and not managed_before.get(pk, False)]
     leaving = [pk for pk, inside in managed_after.items() if not inside and managed_before.get(pk, False)]
-    names = dict(Person.objects.filter(pk__in=entering + leaving).values_list("pk", "display_name"))
-    access = dict(Person.objects.filter(pk__in=entering + leaving).values_list("pk", "downstream_access"))
 
     def people(pks: list[int]) -> list[dict]:
         ordered = sorted(pks, key=lambda pk: (names.get(pk, ""), pk))[:PREVIEW_LIST_LIMIT]
