@@ -7,7 +7,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.audit.metrics import metrics_view
-from apps.core.views import healthz
+from apps.core.views import favicon, healthz
 
 admin.site.site_header = "Payroll Integration Hub"
 admin.site.site_title = "Payroll Integration Hub"
@@ -16,6 +16,7 @@ admin.site.index_title = "Workbench"
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("metrics", metrics_view, name="metrics"),  # Prometheus; bearer token (METRICS_TOKEN) required
     path("admin/", include("apps.dashboard.admin_urls")),  # the dashboard replaces the admin index
     path("admin/", include("apps.audit.urls")),  # the per-customer Activity page

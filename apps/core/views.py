@@ -1,12 +1,16 @@
-"""Health endpoint: database reachable and a worker heartbeat within WORKER_HEARTBEAT_MAX_AGE seconds."""
+"""Health endpoint (database reachable, a worker heartbeat within WORKER_HEARTBEAT_MAX_AGE seconds) and the
+site icon browsers ask for at ``/favicon.ico``."""
 
 from __future__ import annotations
 
-from django.http import JsonResponse
-from django.views.decorators.cache import never_cache
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from . import health
+
+FAVICON = "hub/favicon.ico"  # 16x16, static/hub/favicon.ico
 
 
 @never_cache
@@ -14,3 +18,11 @@ from . import health
 def healthz(request):
     report = health.report()
     return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+
+
+@cache_control(max_age=86400, public=True)
+@require_GET
+def favicon(request):
+    """Serve the hub's icon where browsers look for it, whatever the static files setup."""
+    with open(finders.find(FAVICON), "rb") as icon:
+        return HttpResponse(icon.read(), content_type="image/x-icon")

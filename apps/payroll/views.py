@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -24,6 +25,8 @@ def notifications(request):
         request,
         "payroll/notifications.html",
         {
+            # The admin's frame: its header ("Payroll Integration Hub"), user links and logout, theme toggle.
+            **admin.site.each_context(request),
             "title": "Payroll notifications",
             "notifications": rows,
             "unread": sum(1 for n in rows if n.read_at is None),
