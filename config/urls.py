@@ -8,10 +8,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.audit.metrics import metrics_view
 from apps.core.views import favicon, healthz
+from apps.users.forms import HubAuthenticationForm
 
 admin.site.site_header = "Payroll Integration Hub"
 admin.site.site_title = "Payroll Integration Hub"
 admin.site.index_title = "Workbench"
+admin.site.login_form = HubAuthenticationForm  # says when a right password meets a user without staff status
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
