@@ -13,6 +13,8 @@ from django.db.models import Q
 from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
 from django_filters.rest_framework import DjangoFilterBackend
 
+from apps.core.admin import SaveOnlyWhatCanChangeMixin
+
 from .models import Customer
 from .selectors import customers_visible_to, scope_to_user, user_sees_all_customers
 
@@ -74,7 +76,7 @@ class ScopedListFiltersMixin:
         )
 
 
-class CustomerScopedAdmin(ScopedListFiltersMixin, admin.ModelAdmin):
+class CustomerScopedAdmin(SaveOnlyWhatCanChangeMixin, ScopedListFiltersMixin, admin.ModelAdmin):
     """Show only rows of customers the signed-in user may see (``customer_path`` leads to the Customer).
 
     Its related-field list filters are scoped the same way (ScopedRelatedFieldListFilter).
