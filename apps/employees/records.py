@@ -7,7 +7,9 @@ No Django imports here: adapters and benchmarks build records without a database
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -38,7 +40,7 @@ class EmployeeRecord:
     work_email: str = ""
     national_id: str = ""
     birth_date: dt.date | None = None
-    employment_type: str = ""  # Paylocity: RFT / RPT / SNL / TFT / TPT; others as the provider says
+    employment_type: str = ""  # Paylocity RFT/RPT/SNL/TFT/TPT, PrismHR FT/PT; see employment_type_code
     benefit_class: str = ""
     pay_group: str = ""
     change_reason: str = ""
@@ -64,6 +66,28 @@ MAX_LENGTHS = {
     "pay_group": 60,
 }
 _TEXT_FIELDS = (*MAX_LENGTHS, "national_id", "change_reason", "provider_status_type")
+
+
+# Spelled-out employment types (Affinity's "full_time", a file's "Full-Time") and the short code the hub keeps.
+# PrismHR sends FT / PT and Paylocity RFT / RPT / TFT / TPT / SNL: those codes carry more (regular, temporary,
+# seasonal) and are kept as they are; only the spelled-out words, which say no more than FT / PT, are folded.
+_SPELLED_OUT = {"FULL_TIME": "FT", "FULLTIME": "FT", "PART_TIME": "PT", "PARTTIME": "PT"}
+
+
+def employment_type_code(value: str | None) -> str:
+    """Return the one spelling the hub keeps for an employment type: upper case, spelled-out words as FT / PT.
+
+    Applied where records enter the write path and where filter rules are saved, so a filter or a list
+    filter never holds both "FT" and "FULL_TIME" for the same thing.
+    """
+    code = (value or "").strip().upper()
+    return _SPELLED_OUT.get(re.sub(r"[\s_-]+", "_", code), code)
+
+
+def record_normalized(record: EmployeeRecord) -> EmployeeRecord:
+    """The record with its employment type in the hub's spelling (the same record when it already is)."""
+    code = employment_type_code(record.employment_type)
+    return record if code == record.employment_type else dataclasses.replace(record, employment_type=code)
 
 
 def record_problems(record: EmployeeRecord) -> str | None:

@@ -30,7 +30,14 @@ from ..models import (
     Person,
     StatusEvent,
 )
-from ..records import ApplyResult, EmployeeRecord, RecordRejection, Source, record_problems
+from ..records import (
+    ApplyResult,
+    EmployeeRecord,
+    RecordRejection,
+    Source,
+    record_normalized,
+    record_problems,
+)
 from .reconcile import Cause, persons_reconcile
 
 logger = logging.getLogger(__name__)
@@ -466,6 +473,7 @@ def _apply_chunk(
     result = ctx.result
     valid: list[tuple[EmployeeRecord, str, str]] = []  # (record, identity key, snapshot hash)
     for index, record in enumerate(chunk, start=offset):
+        record = record_normalized(record)  # the hub's spelling of the employment type from here on
         reason = _validate(index, record, company)
         if reason:
             result.rejected.append(

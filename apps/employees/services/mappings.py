@@ -24,7 +24,7 @@ from ..models import (
     Person,
     StatusEvent,
 )
-from ..records import ApplyResult
+from ..records import ApplyResult, employment_type_code
 from ._core import (
     _enqueue_drain,
     _filter_rules,
@@ -253,7 +253,7 @@ def filter_rule_preview(
     Callbacks registered after commit (enqueues, problem reports) are discarded with the rollback.
     """
     _check_out_of_scope(out_of_scope)
-    values = [str(v) for v in values]
+    values = _rule_values(field, values)
     current = _filter_rules(company_set)
     candidate = Rule(
         id=rule.pk if rule else 0,
@@ -414,7 +414,12 @@ def filter_rule_save(
     """
     _check_out_of_scope(out_of_scope)
     rule = rule or FilterRule(company_set=company_set)
-    rule.field, rule.operator, rule.values, rule.include = field, operator, [str(v) for v in values], include
+    rule.field, rule.operator, rule.values, rule.include = (
+        field,
+        operator,
+        _rule_values(field, values),
+        include,
+    )
     rule.description, rule.active = description, active
     rule.full_clean()
     rule.save()
@@ -443,6 +448,13 @@ def filter_rule_delete(
         today=today,
         out_of_scope=out_of_scope,
     )
+
+
+def _rule_values(field: str, values: list) -> list[str]:
+    """A rule's values as text; employment types in the spelling records are kept in (FT, not FULL_TIME)."""
+    if field == "employment_type":
+        return list(dict.fromkeys(employment_type_code(str(v)) for v in values))
+    return [str(v) for v in values]
 
 
 def _check_out_of_scope(value: str) -> None:
