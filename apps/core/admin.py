@@ -36,7 +36,9 @@ class SaveOnlyWhatCanChangeMixin:
                 show_save_and_add_another=False,
                 show_save_as_new=False,
             )
-        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+        return super().render_change_form(
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
 
 
 def _editable(context) -> bool:

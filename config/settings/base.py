@@ -280,6 +280,10 @@ LOG_FORMAT = _env_or_exit(env.str, "LOG_FORMAT", default="plain")
 if LOG_FORMAT not in ("plain", "json"):
     raise ImproperlyConfigured("Environment variable LOG_FORMAT is malformed: use plain or json.")
 
+# One log line per HTTP request from the development server (`make run`): off by default, they buried
+# everything else; LOG_REQUESTS=true turns them on.
+LOG_REQUESTS = _env_or_exit(env.bool, "LOG_REQUESTS", default=False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -289,8 +293,20 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": _env_or_exit(env.str, "LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # The development server's line per request: off unless LOG_REQUESTS (4xx and 5xx still show).
+        "django.server": {
+            "handlers": ["console"],
+            "level": "INFO" if LOG_REQUESTS else "WARNING",
+            "propagate": False,
+        },
+    },
 }
+# Where ensure_admin and seed_demo note first-run passwords for run_all's ready banner (core/first_run.py).
+# Empty: nothing is written (base, production, tests); local settings use a git-ignored file.
+FIRST_RUN_CREDENTIALS_FILE = _env_or_exit(env.str, "FIRST_RUN_CREDENTIALS_FILE", default="")
 
 # --- Security (README "Security") ----------------------------------------------------------------------
 # Outbound destinations: addresses (192.168.10.5), networks (10.20.0.0/16) and host names (sftp.corp.local)

@@ -1,5 +1,8 @@
 """Start the web server and the django-q2 worker together in the foreground; Ctrl-C stops both.
 
+Once the web server accepts connections, a short banner repeats where to sign in and the first-run passwords
+(apps/core/first_run.py), so they are not lost above the start-up lines.
+
 Each child runs in its own process group. On Ctrl-C / SIGTERM both groups get SIGINT, then SIGKILL after a
 grace period: qcluster can hang after a stop request (django-q2 issue #346) and correctness never depends
 on a clean stop. If either child dies, the other is stopped and the command exits non-zero.
@@ -10,11 +13,15 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from apps.core import first_run
 
 GRACE_SECONDS = 8
 
@@ -48,7 +55,11 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, request_stop)
         signal.signal(signal.SIGTERM, request_stop)
         exit_code = 0
+        ready = False
         while not stopping:
+            if not ready and _accepting(host, port):
+                ready = True
+                self._banner(host, port)
             for name, proc in children.items():
                 if proc.poll() is not None:
                     self.stderr.write(f"{name} exited with status {proc.returncode}; stopping the rest.")
@@ -57,6 +68,14 @@ class Command(BaseCommand):
             time.sleep(0.5)
         self._stop(children.values())
         sys.exit(exit_code)
+
+    def _banner(self, host: str, port: str) -> None:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - comparing, not binding
+        credentials = first_run.still_valid(first_run.remembered())
+        text = first_run.banner(
+            url=f"http://{shown}:{port}/", credentials=credentials, log_requests=settings.LOG_REQUESTS
+        )
+        self.stdout.write(self.style.SUCCESS(text))
 
     def _stop(self, procs) -> None:
         for proc in procs:
@@ -71,3 +90,13 @@ class Command(BaseCommand):
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+def _accepting(host: str, port: str) -> bool:
+    """Whether the web server accepts connections yet."""
+    target = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - comparing, not binding
+    try:
+        with socket.create_connection((target, int(port)), timeout=0.3):
+            return True
+    except OSError:
+        return False

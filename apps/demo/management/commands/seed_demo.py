@@ -8,7 +8,7 @@ What it makes (every step is skipped when its data is already there):
    (so the demo shows persons, transfers, held custom codes, downstream actions and automatic tickets);
 4. the custom code FML mapped to Leave, S left unmapped (its events are held: a "mapping needed" ticket);
 5. an agent ticket and an implementation project on the deliverables-by-phase checklist;
-6. users ``consultant`` and ``support`` in their role groups, passwords printed once;
+6. users ``consultant`` and ``support`` in their role groups, passwords printed (and noted for run_all's banner);
 7. the first syncs of every demo connection (employees; Beacon's payroll Ongoing then Sync), scheduled once
    for the worker half a minute later, when the web server that serves the sandbox is up.
 """
@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from apps.companies.models import Company, CompanySet, Customer, Provider
 from apps.companies.services import company_create, company_set_create, customer_create
+from apps.core import first_run
 from apps.demo.first_syncs import demo_first_syncs_schedule
 from apps.employees.models import Employee
 from apps.employees.records import EmployeeRecord, Source
@@ -237,6 +238,7 @@ class Command(BaseCommand):
             )
             user.groups.add(Group.objects.get(name=role))
             shown = "(from DEMO_PASSWORD)" if os.environ.get("DEMO_PASSWORD") else password
+            first_run.remember(username=username, role=role, password=shown)
             self.stdout.write(f"Created demo user '{username}' ({role}) with password: {shown}")
 
 

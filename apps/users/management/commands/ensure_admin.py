@@ -1,4 +1,5 @@
-"""Create the first admin user if there is none; print its password once (or take ADMIN_PASSWORD)."""
+"""Create the first admin user if there is none; print its password (or take ADMIN_PASSWORD) and note it for
+run_all's ready banner (apps/core/first_run.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
+from apps.core import first_run
 from apps.users.roles import ADMINS
 
 
@@ -32,5 +34,8 @@ class Command(BaseCommand):
         if group:
             user.groups.add(group)
         shown = "(from ADMIN_PASSWORD)" if os.environ.get("ADMIN_PASSWORD") else password
+        first_run.remember(username=username, role="admin", password=shown)
         self.stdout.write(self.style.SUCCESS(f"Created admin user '{username}' with password: {shown}"))
-        self.stdout.write("This password is shown only once.")
+        self.stdout.write(
+            "`make run` shows it again when the server is ready; `manage.py changepassword` resets it."
+        )
