@@ -333,6 +333,7 @@ class TransferWatch(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name_plural = "transfer watches"
         constraints = [
             models.UniqueConstraint(
                 fields=["person"], condition=Q(state="open"), name="transfer_watch_one_open"

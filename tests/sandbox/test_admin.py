@@ -181,3 +181,17 @@ def test_the_admin_index_names_every_model_in_good_english(admin_client):
     ]
     assert wrong == []
     assert "Sandbox batches" in admin_client.get(reverse("admin:index")).content.decode()
+
+
+def test_every_model_of_ours_has_a_good_plural_admin_or_not():
+    # "transfer watchs" was one that no admin index showed (simple-history's generated tables are not ours)
+    from django.apps import apps as django_apps
+
+    wrong = [
+        f"{model._meta.label}: {model._meta.verbose_name_plural}"
+        for model in django_apps.get_models()
+        if model.__module__.startswith("apps.")
+        and not model.__name__.startswith("Historical")
+        and re.search(r"(ch|sh|ss|x|z)s$", str(model._meta.verbose_name_plural))
+    ]
+    assert wrong == []

@@ -23,8 +23,8 @@ from apps.companies.selectors import company_sets_for
 from apps.core.errors import ApplicationError
 from apps.mappings.models import FilterRule, StatusCode, StatusMapping, StatusType
 
-from . import services
-from .models import StatusEvent
+from .. import services
+from ..models import StatusEvent
 
 
 class ScopedToCompanySets(ScopedListFiltersMixin, admin.ModelAdmin):
