@@ -44,6 +44,7 @@ class Problem:
     employees: tuple = ()
     evidence: tuple = ()
     connection: Any = None
+    at: Any = None  # when it was noticed (a datetime; None: when delivered), for checks that run "as of"
 
 
 @dataclass(frozen=True)

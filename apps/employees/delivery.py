@@ -22,6 +22,7 @@ from apps.core.http import downstream_post
 from apps.core.logs import log_event
 from apps.core.signing import standard_headers
 
+from . import hooks
 from .models import DownstreamAction, DownstreamTarget
 
 logger = logging.getLogger(__name__)
@@ -127,12 +128,13 @@ def action_deliver(*, action_id: int, send=None) -> DownstreamAction | None:
         action.state = DownstreamAction.State.DEAD
         action.last_error = error[:2000]
         action.next_attempt_at = None
-        transaction.on_commit(lambda: _dead(action.pk))
     else:
         action.state = DownstreamAction.State.FAILED
         action.last_error = error[:2000]
         action.next_attempt_at = now + backoff(action.attempts)
     action.save(update_fields=fields)
+    if action.state == DownstreamAction.State.DEAD:
+        hooks.action_dead(action)
     if action.state != DownstreamAction.State.FAILED:
         log_event(
             logger,
@@ -145,12 +147,6 @@ def action_deliver(*, action_id: int, send=None) -> DownstreamAction | None:
             status_code=status,
         )
     return action
-
-
-def _dead(action_id: int) -> None:
-    from . import hooks
-
-    hooks.action_dead(action_id)
 
 
 def actions_drain(*, send=None, limit: int = DRAIN_LIMIT) -> int:

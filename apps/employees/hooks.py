@@ -1,74 +1,106 @@
-"""Where lifecycle events reach the support desk: automatic tickets (called after commit)."""
+"""What the lifecycle reports on the problem bus (``apps.core.problems``): facts, never ticket wording.
+
+Called inside the writing transaction; the bus delivers after commit (support turns each into an automatic
+ticket, worded by its catalogue). A rollback delivers nothing.
+"""
 
 from __future__ import annotations
 
-import logging
+from apps.companies.models import CompanySet
+from apps.core.problems import Fixed, Problem, report, report_fixed
 
-logger = logging.getLogger(__name__)
+from .models import ChangeBatch, DownstreamAction, Employee, StatusEvent
+
+TICKET_EMPLOYEES = 50  # at most this many employees are linked to one automatic ticket
 
 
-def mapping_needed(company_set_id: int, code: str) -> None:
-    """Open (or re-open) the one "mapping needed" ticket for a code in a company set."""
-    from apps.companies.models import CompanySet
-    from apps.support.services import ticket_raise_automatic
-
-    from .models import Employee, StatusEvent
-
-    company_set = CompanySet.objects.select_related("customer").get(pk=company_set_id)
+def mapping_needed(company_set: CompanySet, code: str) -> None:
+    """A custom status code with no mapping holds status events: one problem per code and company set."""
     held = StatusEvent.objects.filter(employee__company__company_set=company_set, code=code, held=True)
-    employees = list(Employee.objects.filter(pk__in=held.values("employee_id")).order_by("pk")[:50])
-    ticket_raise_automatic(
-        key=f"mapping-needed:{company_set_id}:{code}",
-        category="mapping_needed",
-        customer=company_set.customer,
-        title=f"Status code {code} in {company_set.name} needs a mapping",
-        expected_result=f"Every status code of {company_set.name} is mapped to Active, Leave or Terminated.",
-        actual_result=(
-            f"Custom code {code} is unmapped; {held.count()} status event(s) are held and drive nothing "
-            "until it is mapped."
-        ),
-        companies=list({e.company for e in employees}),
-        employees=employees,
+    employees = list(
+        Employee.objects.filter(pk__in=held.values("employee_id"))
+        .select_related("company")
+        .order_by("pk")[:TICKET_EMPLOYEES]
+    )
+    companies = sorted({e.company for e in employees}, key=lambda c: c.external_id)
+    report(
+        Problem(
+            kind="mapping-needed",
+            key=f"mapping-needed:{company_set.pk}:{code}",
+            customer=company_set.customer,
+            facts={
+                "company_set_id": company_set.pk,
+                "code": code,
+                "companies": ", ".join(c.external_id for c in companies) or "no company yet",
+            },
+            detail=(
+                f"Custom code {code} is unmapped; {held.count()} status event(s) are held and drive nothing "
+                "until it is mapped."
+            ),
+            companies=tuple(companies),
+            employees=tuple(employees),
+        )
     )
 
 
-def mass_change_held(batch_id: int) -> None:
-    """Open a ticket listing the removals the mass-change safeguard holds for approval."""
-    from apps.support.services import ticket_raise_automatic
-
-    from .models import ChangeBatch
-
-    batch = ChangeBatch.objects.select_related("customer").get(pk=batch_id)
-    actions = list(batch.actions.select_related("employee__company").order_by("pk")[:50])
-    ticket_raise_automatic(
-        key=f"mass-change:{batch_id}",
-        category="other",
-        customer=batch.customer,
-        title=f"{batch.removals} removals held for approval ({batch.cause})",
-        expected_result="Deprovisions and suspensions stay below the customer's mass-change threshold.",
-        actual_result=(
-            f"{batch.removals} of {batch.active_persons_before} active persons would lose access; "
-            "an admin must approve or reject the held batch."
-        ),
-        employees=[a.employee for a in actions if a.employee],
-        evidence=[batch],
+def mapping_set(company_set: CompanySet, code: str, status_type_label: str, company, acting_user) -> None:
+    """A code was mapped: the "mapping needed" ticket logs it and resolves once no event of it is held."""
+    where = f" for company {company.external_id}" if company is not None else ""
+    report_fixed(
+        Fixed(
+            key=f"mapping-needed:{company_set.pk}:{code}",
+            what=f"status code {code} mapped to {status_type_label}{where}.",
+            acting_user=acting_user,
+        )
     )
 
 
-def action_dead(action_id: int) -> None:
-    """Open a ticket for a downstream action that used up its attempts."""
-    from apps.support.services import ticket_raise_automatic
+def mass_change_held(batch: ChangeBatch) -> None:
+    """The mass-change safeguard held a batch's removals for an admin's approval."""
+    actions = batch.actions.select_related("employee__company").order_by("pk")[:TICKET_EMPLOYEES]
+    employees = tuple(a.employee for a in actions if a.employee)
+    report(
+        Problem(
+            kind="mass-change",
+            key=f"mass-change:{batch.pk}",
+            customer=batch.customer,
+            facts={"batch_id": batch.pk, "removals": batch.removals},
+            detail=(
+                f"{batch.removals} of {batch.active_persons_before} active persons would lose access "
+                f"({batch.cause}); an admin must approve or reject the held batch."
+            ),
+            companies=tuple({e.company for e in employees}),
+            employees=employees,
+            evidence=(batch,),
+        )
+    )
 
-    from .models import DownstreamAction
 
-    action = DownstreamAction.objects.select_related("customer", "employee__company").get(pk=action_id)
-    ticket_raise_automatic(
-        key=f"action-dead:{action.customer_id}",
-        category="other",
-        customer=action.customer,
-        title="Downstream deliveries are failing",
-        expected_result="The customer's downstream app accepts every access decision.",
-        actual_result=f"Action {action.key} went dead after {action.attempts} attempts: {action.last_error[:300]}",
-        employees=[action.employee] if action.employee else [],
-        evidence=[action],
+def mass_change_decided(batch: ChangeBatch, acting_user) -> None:
+    """An admin approved or rejected a held batch: its ticket logs who decided what, and resolves."""
+    verdict = "approved" if batch.state == ChangeBatch.State.APPROVED else "rejected"
+    why = f" ({batch.decision_reason})" if batch.decision_reason else ""
+    report_fixed(
+        Fixed(
+            key=f"mass-change:{batch.pk}",
+            what=f"change batch {batch.pk} {verdict}{why}.",
+            acting_user=acting_user,
+        )
+    )
+
+
+def action_dead(action: DownstreamAction) -> None:
+    """A downstream action used up its attempts: one problem per customer collects them all."""
+    employee = action.employee
+    report(
+        Problem(
+            kind="action-dead",
+            key=f"action-dead:{action.customer_id}",
+            customer=action.customer,
+            facts={"customer_id": action.customer_id},
+            detail=f"Action {action.key} went dead after {action.attempts} attempts: {action.last_error[:300]}",
+            companies=(employee.company,) if employee is not None else (),
+            employees=(employee,) if employee is not None else (),
+            evidence=(action,),
+        )
     )

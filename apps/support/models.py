@@ -150,6 +150,7 @@ class TicketLogEntry(TimeStampedModel):
         EVIDENCE = "evidence", "Evidence attached"
         DIAGNOSTICS = "diagnostics", "Diagnostics"
         ESCALATION = "escalation", "Escalation"
+        FIXED = "fixed", "Fix reported"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="log_entries")
     at = models.DateTimeField(default=timezone.now, db_index=True)

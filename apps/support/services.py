@@ -15,6 +15,9 @@ from django.utils import timezone
 
 from apps.companies.models import Company, Customer
 from apps.core.errors import ApplicationError
+from apps.core.problems import Fixed, Problem, report
+from apps.employees.models import ChangeBatch, StatusEvent
+from apps.integrations.models import ApiCall, Connection, WebhookEvent
 from apps.support import selectors
 
 from .conf import support_defaults
@@ -33,6 +36,7 @@ from .models import (
     TicketEvidence,
     TicketLogEntry,
 )
+from .ticket_texts import entry_for
 
 logger = logging.getLogger(__name__)
 
@@ -501,31 +505,46 @@ def _raise_once(
     return ticket
 
 
-def _still_present(ticket: Ticket, now: dt.datetime) -> bool:
-    """Whether a problem the system can re-check is still there (then the ticket must not resolve itself)."""
+def what_is_left(ticket: Ticket, now: dt.datetime | None = None) -> str:
+    """What of a problem the system can re-check is still there, in one line ("" when nothing is left).
+
+    An automatic ticket with something left neither resolves itself after a quiet day nor on a reported fix:
+    a "mapping needed" ticket waits until no event with its code is held in the company set (mapping the
+    code for one company leaves the others' events held), a mass change until the batch is decided, an
+    expiring secret until it is renewed, dead webhook events until each is replayed.
+    """
+    now = now or timezone.now()
     kind, _, rest = ticket.automatic_key.partition(":")
     if kind == "secret-expiring":
-        from apps.integrations.models import Connection
-
         connection = Connection.objects.filter(pk=rest.split(":")[0]).first()
-        return bool(
+        if (
             connection
             and connection.secret_expires_at
             and connection.secret_expires_at <= now + SECRET_EXPIRY_WARNING
             and connection.secret_expires_at.date().isoformat() == rest.split(":")[-1]
-        )
+        ):
+            return f"the client secret still expires at {connection.secret_expires_at:%Y-%m-%d %H:%M} UTC"
+        return ""
     if kind == "mapping-needed":
-        from apps.employees.models import StatusEvent
-
         company_set_id, _, code = rest.partition(":")
-        return StatusEvent.objects.filter(
+        held = StatusEvent.objects.filter(
             employee__company__company_set_id=company_set_id, code=code, held=True
-        ).exists()
+        ).count()
+        return f"{held} status event(s) with code {code} are still held" if held else ""
     if kind == "mass-change":
-        from apps.employees.models import ChangeBatch
+        waiting = ChangeBatch.objects.filter(pk=rest, state=ChangeBatch.State.AWAITING_APPROVAL).exists()
+        return f"change batch {rest} still awaits approval" if waiting else ""
+    if kind == "webhook-dead":
+        dead = WebhookEvent.objects.filter(connection_id=rest, state=WebhookEvent.State.DEAD).count()
+        return f"{dead} webhook event(s) of the connection are still dead" if dead else ""
+    return ""
 
-        return ChangeBatch.objects.filter(pk=rest, state=ChangeBatch.State.AWAITING_APPROVAL).exists()
-    return False
+
+def _resolve(ticket: Ticket, kind: str, text: str, *, now: dt.datetime, author=None) -> None:
+    ticket.state = State.RESOLVED
+    ticket.resolved_at = now
+    ticket.save(update_fields=["state", "resolved_at", "updated_at"])
+    _log(ticket, kind, text, author=author, at=now)
 
 
 @transaction.atomic
@@ -533,7 +552,7 @@ def tickets_auto_resolve(*, now: dt.datetime | None = None) -> int:
     """Resolve automatic tickets whose problem has not recurred for 24 hours; log it on each ticket.
 
     Escalated tickets wait for the provider's answer, and a problem the system can still see (an unmapped
-    code with employees held, a secret still about to expire) keeps its ticket open.
+    code with employees held, a secret still about to expire, a dead webhook event) keeps its ticket open.
     """
     now = now or timezone.now()
     quiet = (
@@ -544,226 +563,94 @@ def tickets_auto_resolve(*, now: dt.datetime | None = None) -> int:
     )
     resolved = 0
     for ticket in quiet:
-        if _still_present(ticket, now):
+        if what_is_left(ticket, now):
             continue
-        ticket.state = State.RESOLVED
-        ticket.resolved_at = now
-        ticket.save(update_fields=["state", "resolved_at", "updated_at"])
-        _log(
+        _resolve(
             ticket,
             TicketLogEntry.Kind.AUTO_RESOLVED,
             f"Resolved automatically: no recurrence since {ticket.last_seen_at:%Y-%m-%d %H:%M} UTC "
             "(24 hours). It re-opens if the problem returns.",
-            at=now,
+            now=now,
         )
         resolved += 1
     return resolved
 
 
-# --- the problems other apps report ------------------------------------------------------------------
+# --- the problem bus: problems become tickets, fixes are logged and resolve them ------------------------
 
 
-def ticket_raise_for_unmapped_code(
-    *, company_set, code: str, held_count: int = 0, employees: Iterable[Any] = (), evidence=()
-) -> Ticket:
-    """One "mapping needed" ticket per custom status code and company set (the held events wait for it).
+def problem_ticket(problem: Problem) -> Ticket:
+    """Turn a reported Problem into its automatic ticket, worded by the catalogue (``ticket_texts``)."""
+    entry = entry_for(problem.kind)
+    key = entry.key_for(problem.facts)
+    if key != problem.key:
+        logger.error(
+            "problem %s reported under key %s; the catalogue says %s", problem.kind, problem.key, key
+        )
+    return ticket_raise_automatic(
+        key=key,
+        category=entry.category,
+        customer=problem.customer,
+        title=entry.title_for(problem.facts),
+        actual_result=problem.detail,
+        expected_result=entry.expected_for(problem.facts),
+        companies=problem.companies,
+        employees=problem.employees,
+        evidence=problem.evidence,
+        connection=problem.connection,
+        priority=entry.priority,
+        now=problem.at,
+    )
 
-    Same key as ``apps.employees.hooks.mapping_needed``, so either caller lands on the same ticket.
+
+@transaction.atomic
+def ticket_fixed(*, fixed: Fixed, now: dt.datetime | None = None) -> list[Ticket]:
+    """Log a reported fix on each open automatic ticket of its key; resolve those with nothing left.
+
+    The log line says who (the fix's acting user, or "the system") and what. A ticket with something left
+    (see ``what_is_left``) stays open and its log says what is left.
     """
-    employees = list(employees)
-    return ticket_raise_automatic(
-        key=f"mapping-needed:{company_set.pk}:{code}",
-        category=Category.MAPPING_NEEDED,
-        customer=company_set.customer,
-        title=f"Status code {code} in {company_set.name} needs a mapping",
-        expected_result=f"Every status code of {company_set.name} is mapped to Active, Leave or Terminated.",
-        actual_result=(
-            f"Custom code {code} is unmapped; {held_count} status event(s) are held and drive nothing "
-            "until it is mapped."
-        ),
-        companies=list({e.company for e in employees}),
-        employees=employees,
-        evidence=evidence,
-        priority=Priority.HIGH,
-    )
+    now = now or timezone.now()
+    tickets = Ticket.objects.select_for_update().filter(origin=Origin.AUTOMATIC, state__in=OPEN_STATES)
+    if fixed.prefix:
+        tickets = tickets.filter(automatic_key__startswith=fixed.key)
+    else:
+        tickets = tickets.filter(automatic_key=fixed.key)
+    who = str(fixed.acting_user) if fixed.acting_user is not None else "the system"
+    touched = []
+    for ticket in tickets.order_by("pk"):
+        _log(
+            ticket,
+            TicketLogEntry.Kind.FIXED,
+            f"Fixed by {who}: {fixed.what}",
+            author=fixed.acting_user,
+            at=now,
+        )
+        touched.append(ticket)
+        if not fixed.resolve:
+            continue
+        left = what_is_left(ticket, now)
+        if left:
+            _log(ticket, TicketLogEntry.Kind.STATE, f"Still open: {left}.", at=now)
+            continue
+        _resolve(
+            ticket,
+            TicketLogEntry.Kind.STATE,
+            f"State changed from {ticket.get_state_display()} to Resolved: nothing is left of the problem. "
+            "It re-opens if the problem returns.",
+            now=now,
+            author=fixed.acting_user,
+        )
+    return touched
 
 
-def ticket_raise_for_auth_failure(*, connection, message: str, evidence=()) -> Ticket:
-    """A connection that cannot authenticate: nothing syncs until its credentials work again."""
-    return ticket_raise_automatic(
-        key=f"connection-auth:{connection.pk}",
-        category=Category.CONNECTION,
-        customer=connection.customer,
-        title=f"Connection {connection.slug} fails authentication",
-        expected_result="The connection authenticates with its credentials.",
-        actual_result=message,
-        companies=connection.companies.all(),
-        evidence=evidence,
-        connection=connection,
-        priority=Priority.HIGH,
-    )
-
-
-def ticket_raise_for_circuit_open(*, connection, message: str, evidence=()) -> Ticket:
-    """A connection whose circuit breaker opened after repeated failures: calls are paused."""
-    return ticket_raise_automatic(
-        key=f"circuit-open:{connection.pk}",
-        category=Category.CONNECTION,
-        customer=connection.customer,
-        title=f"Calls to connection {connection.slug} are paused (circuit open)",
-        expected_result="Provider calls succeed and the circuit stays closed.",
-        actual_result=message,
-        companies=connection.companies.all(),
-        evidence=evidence,
-        connection=connection,
-        priority=Priority.HIGH,
-    )
-
-
-def ticket_raise_for_dead_webhook_event(*, webhook_event, message: str = "") -> Ticket:
-    """A webhook event that failed every attempt: one ticket per connection collects them all."""
-    connection = webhook_event.connection
-    return ticket_raise_automatic(
-        key=f"webhook-dead:{connection.pk}",
-        category=Category.WEBHOOK,
-        customer=connection.customer,
-        title=f"Webhook events of connection {connection.slug} could not be processed",
-        expected_result="Every webhook event is confirmed by a GET and applied.",
-        actual_result=message or "A webhook event gave up after its last attempt.",
-        companies=connection.companies.all(),
-        evidence=[webhook_event],
-        connection=connection,
-    )
-
-
-def ticket_raise_for_dead_downstream_action(*, action, message: str = "") -> Ticket:
-    """A downstream action that used up its attempts: one ticket per customer collects them all.
-
-    Same key as ``apps.employees.hooks.action_dead``.
-    """
-    employee = action.employee
-    return ticket_raise_automatic(
-        key=f"action-dead:{action.customer_id}",
-        category=Category.OTHER,
-        customer=action.customer,
-        title="Downstream deliveries are failing",
-        expected_result="The customer's downstream app accepts every access decision.",
-        actual_result=message
-        or f"Action {action.key} went dead after {action.attempts} attempts: {action.last_error[:300]}",
-        companies=[employee.company] if employee is not None else (),
-        employees=[employee] if employee is not None else (),
-        evidence=[action],
-    )
-
-
-PAYROLL_IMPORT_TITLES = {
-    # The payroll app's outcomes that ask a person to look (``apps.payroll.rules.ImportOutcome``).
-    "failed": "Payroll batch {batch} of company {company} failed to import",
-    "completed_with_message": "Payroll batch {batch} of company {company} completed with a message, not imported",
-}
-
-
-def ticket_raise_for_payroll_import_failure(
-    *, company: Company, batch_reference: str, message: str, outcome: str = "failed", evidence=()
-) -> Ticket:
-    """A payroll import failed, or completed with one of seed 004's messages without importing anything."""
-    if outcome not in PAYROLL_IMPORT_TITLES:
-        raise ValueError(f"No ticket for the payroll import outcome {outcome!r}.")
-    return ticket_raise_automatic(
-        key=f"payroll-import:{company.pk}:{batch_reference}",
-        category=Category.PAYROLL_IMPORT,
-        customer=company.company_set.customer,
-        title=PAYROLL_IMPORT_TITLES[outcome].format(batch=batch_reference, company=company.external_id),
-        expected_result="The batch imports with its vouchers, pay groups and employee counts.",
-        actual_result=message,
-        companies=[company],
-        evidence=evidence,
-    )
-
-
-def ticket_raise_for_webhook_mismatch(
-    *,
-    company: Company,
-    employee_id: str,
-    detail: str,
-    webhook_event=None,
-    api_call=None,
-    employee=None,
-    connection=None,
-) -> Ticket:
-    """A webhook said one thing and the confirming GET another (seed 000: the GET wins)."""
-    return ticket_raise_automatic(
-        key=f"webhook-mismatch:{company.pk}:{employee_id}",
-        category=Category.WEBHOOK,
-        customer=company.company_set.customer,
-        title=f"Webhook for employee {employee_id} of company {company.external_id} disagreed with the GET",
-        expected_result="The webhook and the employee GET describe the same change.",
-        actual_result=detail,
-        companies=[company],
-        employees=[employee] if employee is not None else (),
-        evidence=[e for e in (webhook_event, api_call) if e is not None],
-        connection=connection or getattr(webhook_event, "connection", None),
-    )
-
-
-def ticket_raise_for_fair_use(*, connection, detail: str, evidence=()) -> Ticket:
-    """The connection crossed its fair-use threshold (rate limited by the provider or by us)."""
-    return ticket_raise_automatic(
-        key=f"fair-use:{connection.pk}",
-        category=Category.FAIR_USE,
-        customer=connection.customer,
-        title=f"Connection {connection.slug} crossed its fair-use threshold",
-        expected_result="Calls stay within the provider's published rate limits.",
-        actual_result=detail,
-        companies=connection.companies.all(),
-        evidence=evidence,
-        connection=connection,
-    )
-
-
-def ticket_raise_for_expiring_secret(*, connection, now: dt.datetime | None = None) -> Ticket:
-    """The provider client secret expires within 10 days: renew it before syncs stop."""
-    expires = connection.secret_expires_at
-    return ticket_raise_automatic(
-        key=f"secret-expiring:{connection.pk}:{expires.date().isoformat()}",
-        category=Category.CONNECTION,
-        customer=connection.customer,
-        title=f"Client secret of connection {connection.slug} expires on {expires:%Y-%m-%d}",
-        expected_result="A renewed client secret is stored before the current one expires.",
-        actual_result=f"The client secret expires at {expires:%Y-%m-%d %H:%M} UTC.",
-        companies=connection.companies.all(),
-        connection=connection,
-        priority=Priority.HIGH,
-        now=now,
-    )
-
-
-def ticket_raise_for_mass_change_hold(*, batch) -> Ticket:
-    """Deprovisions held by the mass-change safeguard wait for an admin's approval (one ticket per batch).
-
-    Same key as ``apps.employees.hooks.mass_change_held``.
-    """
-    actions = list(batch.actions.select_related("employee__company").order_by("pk")[:50])
-    return ticket_raise_automatic(
-        key=f"mass-change:{batch.pk}",
-        category=Category.OTHER,
-        customer=batch.customer,
-        title=f"{batch.removals} removals held for approval ({batch.cause})",
-        expected_result="Deprovisions and suspensions stay below the customer's mass-change threshold.",
-        actual_result=(
-            f"{batch.removals} of {batch.active_persons_before} active persons would lose access; "
-            "an admin must approve or reject the held batch."
-        ),
-        employees=[a.employee for a in actions if a.employee],
-        evidence=[batch],
-        priority=Priority.URGENT,
-    )
+def fixed_ticket(fixed: Fixed) -> list[Ticket]:
+    """The bus's fix handler (one argument, as ``problems.subscribe`` calls it)."""
+    return ticket_fixed(fixed=fixed)
 
 
 def connections_secret_expiry_check(*, now: dt.datetime | None = None) -> int:
-    """Raise (or refresh) a ticket for every connection whose client secret expires within 10 days."""
-    from apps.integrations.models import Connection
-
+    """Report (through the problem bus) every connection whose client secret expires within 10 days."""
     now = now or timezone.now()
     expiring = Connection.objects.select_related("customer").filter(
         secret_expires_at__isnull=False,
@@ -772,7 +659,20 @@ def connections_secret_expiry_check(*, now: dt.datetime | None = None) -> int:
     )
     count = 0
     for connection in expiring.exclude(state="paused"):
-        ticket_raise_for_expiring_secret(connection=connection, now=now)
+        expires = connection.secret_expires_at
+        facts = {"connection_id": connection.pk, "slug": connection.slug, "expires_on": f"{expires:%Y-%m-%d}"}
+        report(
+            Problem(
+                kind="secret-expiring",
+                key=f"secret-expiring:{connection.pk}:{expires:%Y-%m-%d}",
+                customer=connection.customer,
+                facts=facts,
+                detail=f"The client secret expires at {expires:%Y-%m-%d %H:%M} UTC.",
+                companies=tuple(connection.companies.all()),
+                connection=connection,
+                at=now,
+            )
+        )
         count += 1
     return count
 
@@ -796,8 +696,6 @@ def employee_diagnose(*, employee, ticket: Ticket | None = None, acting_user=Non
 
 @transaction.atomic
 def _diagnosis_store(*, employee, ticket, diagnosis, acting_user):
-    from apps.integrations.models import ApiCall
-
     from .models import DiagnosticResult
 
     result = DiagnosticResult(

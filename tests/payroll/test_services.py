@@ -389,7 +389,9 @@ def test_a_queue_record_completed_with_a_message_raises_a_ticket_that_says_so(
     with django_capture_on_commit_callbacks(execute=True):
         run_kind(prism_connection, SYNC)
     ticket = Ticket.objects.get()
-    assert ticket.category == "payroll_import"
+    company = prism_connection.companies.get()
+    assert ticket.automatic_key == f"payroll-import:{company.pk}:41001"
+    assert (ticket.category, ticket.priority) == ("payroll_import", "normal")
     assert ticket.actual_result == "Pay date is required to import payroll batches"
     assert ticket.title == "Payroll batch 41001 of company 100100 completed with a message, not imported"
     assert batch("41001").import_state == "completed_with_message"
@@ -413,7 +415,16 @@ def test_a_permanent_provider_refusal_fails_the_import_everywhere_and_tickets_it
     record = ImportQueueRecord.objects.get(source="import")
     assert record.state == "failed" and run.failed == 1
     assert batch().import_state == "failed"
-    assert Ticket.objects.get().title == "Payroll batch 41001 of company 100100 failed to import"
+    ticket = Ticket.objects.get()
+    company = prism_connection.companies.get()
+    assert ticket.title == "Payroll batch 41001 of company 100100 failed to import"
+    assert ticket.automatic_key == f"payroll-import:{company.pk}:41001"
+    assert (ticket.category, ticket.priority, ticket.customer) == (
+        "payroll_import",
+        "normal",
+        company.company_set.customer,
+    )
+    assert {e.item for e in ticket.evidence.all()} == {record, batch("41001")}
 
 
 def test_vouchers_are_fetched_page_by_page(prism, prism_connection):

@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
-from apps.employees.models import ChangeBatch, DownstreamAction, StatusEvent
+from apps.employees import hooks
+from apps.employees.models import StatusEvent
 from apps.support import services
 from apps.support.models import (
     Category,
@@ -28,9 +29,7 @@ from tests.integrations.factories import ConnectionFactory
 from tests.support.factories import (
     ApiCallFactory,
     EmployeeFactory,
-    PersonFactory,
     TicketFactory,
-    WebhookEventFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -217,15 +216,17 @@ def test_agent_and_escalated_tickets_never_resolve_themselves(customer):
     assert agent_ticket.state == State.NEW
 
 
-def test_a_mapping_ticket_stays_open_while_events_are_held(customer, company_set, company):
-    # given an unmapped code with a held event
+def test_a_mapping_ticket_stays_open_while_events_are_held(
+    customer, company_set, company, django_capture_on_commit_callbacks
+):
+    # given an unmapped code with a held event, reported by the lifecycle
     employee = EmployeeFactory(company=company, status_code="ZZ", status_type=None, held=True)
     StatusEvent.objects.create(
         employee=employee, code="ZZ", effective_date=NOW.date(), recorded_at=NOW, source="sync", held=True
     )
-    ticket = services.ticket_raise_for_unmapped_code(
-        company_set=company_set, code="ZZ", held_count=1, employees=[employee]
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        hooks.mapping_needed(company_set, "ZZ")
+    ticket = Ticket.objects.get()
     assert ticket.category == Category.MAPPING_NEEDED and list(ticket.employees.all()) == [employee]
     # then a quiet day does not resolve it while the event is held
     assert services.tickets_auto_resolve(now=timezone.now() + dt.timedelta(days=2)) == 0
@@ -234,22 +235,16 @@ def test_a_mapping_ticket_stays_open_while_events_are_held(customer, company_set
     assert services.tickets_auto_resolve(now=timezone.now() + dt.timedelta(days=2)) == 1
 
 
-def test_unmapped_code_helper_shares_the_employees_hook_key(customer, company_set):
-    # the lifecycle's hook and the helper land on the same ticket
-    first = services.ticket_raise_for_unmapped_code(company_set=company_set, code="Q1")
-    second = services.ticket_raise_automatic(
-        key=f"mapping-needed:{company_set.pk}:Q1", category="mapping_needed", customer=customer, title="t"
-    )
-    assert first.pk == second.pk
-
-
-def test_secret_expiry_check_opens_one_ticket_per_expiring_connection(customer):
+def test_secret_expiry_check_opens_one_ticket_per_expiring_connection(
+    customer, django_capture_on_commit_callbacks
+):
     # given one secret expiring in 5 days and one in 30
     soon = ConnectionFactory(customer=customer, secret_expires_at=NOW + dt.timedelta(days=5))
     ConnectionFactory(customer=customer, secret_expires_at=NOW + dt.timedelta(days=30))
     # when the daily check runs twice
-    assert services.connections_secret_expiry_check(now=NOW) == 1
-    assert services.connections_secret_expiry_check(now=NOW + dt.timedelta(days=1)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.connections_secret_expiry_check(now=NOW) == 1
+        assert services.connections_secret_expiry_check(now=NOW + dt.timedelta(days=1)) == 1
     # then there is one ticket for the expiring connection, which recurred once
     ticket = Ticket.objects.get()
     assert ticket.connection == soon and ticket.category == Category.CONNECTION and ticket.recurrences == 1
@@ -259,65 +254,6 @@ def test_secret_expiry_check_opens_one_ticket_per_expiring_connection(customer):
     soon.secret_expires_at = NOW + dt.timedelta(days=365)
     soon.save()
     assert services.tickets_auto_resolve(now=NOW + dt.timedelta(days=3)) == 1
-
-
-def test_each_problem_helper_opens_a_ticket_with_its_category_and_evidence(customer, company_set, company):
-    conn = ConnectionFactory(customer=customer)
-    conn.companies.add(company)
-    call = ApiCallFactory(connection=conn)
-    hook = WebhookEventFactory(connection=conn)
-    person = PersonFactory(customer=customer)
-    employee = EmployeeFactory(company=company, person=person)
-    action = DownstreamAction.objects.create(
-        customer=customer,
-        person=person,
-        employee=employee,
-        action="deprovision",
-        effective_date=NOW.date(),
-        key="p1-deprovision-2026-06-01",
-        state="dead",
-        attempts=8,
-        last_error="HTTP 500",
-    )
-    batch = ChangeBatch.objects.create(
-        customer=customer, cause="sync 1", state="awaiting_approval", removals=12, active_persons_before=40
-    )
-    action.batch = batch
-    action.save()
-    cases = [
-        (
-            services.ticket_raise_for_auth_failure(connection=conn, message="401", evidence=[call]),
-            "connection",
-            call,
-        ),
-        (services.ticket_raise_for_circuit_open(connection=conn, message="5 failures"), "connection", None),
-        (services.ticket_raise_for_dead_webhook_event(webhook_event=hook), "webhook", hook),
-        (services.ticket_raise_for_dead_downstream_action(action=action), "other", action),
-        (
-            services.ticket_raise_for_payroll_import_failure(
-                company=company, batch_reference="B-77", message="No vouchers", evidence=[call]
-            ),
-            "payroll_import",
-            call,
-        ),
-        (
-            services.ticket_raise_for_webhook_mismatch(
-                company=company, employee_id=employee.employee_id, detail="hook T, GET A", webhook_event=hook
-            ),
-            "webhook",
-            hook,
-        ),
-        (services.ticket_raise_for_fair_use(connection=conn, detail="60k calls/hour"), "fair_use", None),
-        (services.ticket_raise_for_mass_change_hold(batch=batch), "other", batch),
-    ]
-    keys = set()
-    for ticket, category, evidence in cases:
-        assert ticket.origin == Origin.AUTOMATIC and ticket.category == category
-        keys.add(ticket.automatic_key)
-        if evidence is not None:
-            assert any(e.item == evidence for e in ticket.evidence.all())
-    # each problem has its own ticket
-    assert len(keys) == len(cases) == Ticket.objects.count()
 
 
 # --- escalation ----------------------------------------------------------------------------------------

@@ -37,7 +37,8 @@ def test_auto_resolve_task_resolves_quiet_automatic_tickets(customer):
     assert tasks.resolve_quiet_tickets() == 0
 
 
-def test_secret_expiry_task_raises_a_ticket(customer):
+def test_secret_expiry_task_raises_a_ticket(customer, django_capture_on_commit_callbacks):
     ConnectionFactory(customer=customer, secret_expires_at=timezone.now() + dt.timedelta(days=3))
-    assert tasks.check_expiring_secrets() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.check_expiring_secrets() == 1
     assert Ticket.objects.get().category == "connection"

@@ -18,7 +18,7 @@ from apps.core.errors import ApplicationError
 from apps.mappings.models import FilterRule, StatusCode, StatusMapping
 from apps.mappings.rules import MappingTable, Rule, scope
 
-from .. import delivery, lifecycle
+from .. import delivery, hooks, lifecycle
 from ..identity import identity_key, last4
 from ..lifecycle import StatusType, Transition
 from ..models import (
@@ -218,18 +218,12 @@ def change_batch_close(*, batch: ChangeBatch) -> ChangeBatch:
         batch.state = ChangeBatch.State.RELEASED
     batch.removals = removals
     batch.save(update_fields=["state", "removals", "updated_at"])
-    # After the batch row says what happened: the ticket reads it, the drain delivers what was released.
+    # After the batch row says what happened: support is told (after commit), the drain delivers the rest.
     if over:
-        transaction.on_commit(lambda: _notify_mass_change(batch.pk))
+        hooks.mass_change_held(batch)
     elif removals:
         transaction.on_commit(_enqueue_drain)
     return batch
-
-
-def _notify_mass_change(batch_id: int) -> None:
-    from .. import hooks
-
-    hooks.mass_change_held(batch_id)
 
 
 class change_batch:
@@ -295,6 +289,7 @@ def change_batch_decide(
     batch.decided_at = now
     batch.decision_reason = reason
     batch.save(update_fields=["state", "decided_by", "decided_at", "decision_reason", "updated_at"])
+    hooks.mass_change_decided(batch, acting_user)
     return batch
 
 
@@ -412,8 +407,8 @@ def employee_records_apply(
         )
         for start in range(0, len(records), CHUNK_SIZE):
             _apply_chunk(ctx, company, records[start : start + CHUNK_SIZE], start, source, details_fetched)
-        if ctx.held_codes:
-            _after_commit_mapping_needed(ctx)
+        for code in sorted(ctx.held_codes):
+            hooks.mapping_needed(ctx.company_set, code)
         if reconcile:
             _reconcile(ctx, ctx.persons)
         else:
@@ -632,18 +627,6 @@ def _ensure_custom_codes(ctx: _Context, codes: set[str]) -> None:
                 code=code,
                 defaults={"description": "Seen in a feed; not yet described"},
             )
-
-
-def _after_commit_mapping_needed(ctx: _Context) -> None:
-    company_set_id, codes = ctx.company_set.pk, sorted(ctx.held_codes)
-
-    def raise_tickets():
-        from .. import hooks
-
-        for code in codes:
-            hooks.mapping_needed(company_set_id, code)
-
-    transaction.on_commit(raise_tickets)
 
 
 # --- recomputation: rules applied in bulk ---------------------------------------------------------------

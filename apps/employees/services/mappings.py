@@ -13,7 +13,7 @@ from apps.core.errors import ApplicationError
 from apps.mappings.models import FilterRule, StatusCode, StatusMapping
 from apps.mappings.rules import Rule, scope
 
-from .. import lifecycle
+from .. import hooks, lifecycle
 from ..lifecycle import StatusType
 from ..models import (
     Access,
@@ -90,6 +90,7 @@ def status_mapping_set(
     now = timezone.now()
     released = events.filter(held=True).update(held=False, status_type=status_type, released_at=now)
     events.exclude(status_type=status_type).update(status_type=status_type)
+    hooks.mapping_set(company_set, code, str(status_type).capitalize(), company, acting_user)
     if not employee_ids:
         return MappingOutcome(mapping, released, [], ApplyResult(), None)
     with change_batch(

@@ -14,7 +14,6 @@ from .fair_use import api_calls_prune, fair_use_check, fair_use_check_all, fair_
 from .files import affinity_files_pull
 from .health import (
     connection_test,
-    ticket_raise,
 )
 from .inbox import (
     register_webhook_handler,
@@ -62,7 +61,6 @@ __all__ = [
     "sync_runs_nightly",
     "sync_runs_pending_lost",
     "sync_runs_reap_stale",
-    "ticket_raise",
     "webhook_event_process",
     "webhook_event_replay",
     "webhook_events_due",

@@ -11,8 +11,9 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.core.problems import Problem, report
+
 from ..models import ApiCall, Connection, FairUseCrossing
-from .health import ticket_raise
 
 
 def period_starts(now: dt.datetime) -> dict[str, dt.datetime]:
@@ -61,17 +62,24 @@ def _record(*, connection, window, start, calls, threshold) -> FairUseCrossing |
             crossing.save()
     except IntegrityError:  # another worker recorded the same crossing a moment ago
         return None
-    ticket_raise(
-        # One ticket per connection: a later crossing re-opens it (with this crossing as new evidence).
-        key=f"fair-use:{connection.pk}",
-        category="fair_use",
-        customer=connection.customer,
-        title=f"{connection.name}: {calls} API calls this {window}, over the fair-use threshold of {threshold}",
-        actual_result=f"{calls} calls since {start:%Y-%m-%d %H:%M}.",
-        expected_result=f"At most {threshold} calls per {window}.",
-        companies=list(connection.companies.all()),
-        evidence=[crossing],
-        connection=connection,
+    report(
+        Problem(
+            # One ticket per connection: a later crossing re-opens it (with this crossing as new evidence).
+            kind="fair-use",
+            key=f"fair-use:{connection.pk}",
+            customer=connection.customer,
+            facts={
+                "connection_id": connection.pk,
+                "slug": connection.slug,
+                "calls": calls,
+                "window": window,
+                "threshold": threshold,
+            },
+            detail=f"{calls} calls since {start:%Y-%m-%d %H:%M}.",
+            companies=tuple(connection.companies.all()),
+            evidence=(crossing,),
+            connection=connection,
+        )
     )
     return crossing
 

@@ -3,15 +3,13 @@
 Authentication results and the circuit breaker opening are kept by ``apps.integrations.transport`` (the
 provider clients and the HTTP door report them there).
 
-Each problem the hub can see by itself becomes an automatic support ticket (deduplicated by key), raised
-after the transaction commits so a rollback never leaves a ticket about something that did not happen.
+Problems the hub can see by itself are reported on the problem bus (``apps.core.problems``); support turns
+them into automatic tickets after the transaction commits.
 """
 
 from __future__ import annotations
 
 import logging
-
-from django.db import transaction
 
 from apps.core.errors import AuthenticationError, CircuitOpenError, ProviderError, RateLimited
 
@@ -19,23 +17,6 @@ from ..models import Connection
 from ..providers import client_for
 
 logger = logging.getLogger(__name__)
-
-
-def ticket_raise(*, key: str, category: str, customer, title: str, actual_result: str = "", **kwargs) -> None:
-    """Raise (or re-open) an automatic support ticket once the current transaction commits.
-
-    ``robust``: a ticket that cannot be raised is logged, never allowed to fail the sync or webhook that
-    noticed the problem.
-    """
-
-    def raise_it() -> None:
-        from apps.support.services import ticket_raise_automatic
-
-        ticket_raise_automatic(
-            key=key, category=category, customer=customer, title=title, actual_result=actual_result, **kwargs
-        )
-
-    transaction.on_commit(raise_it, robust=True)
 
 
 # A web request (the connection test) takes a rate-limit slot only if it is this close; else "try again".

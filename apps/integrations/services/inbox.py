@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from apps.companies.models import Company
 from apps.core.errors import ProviderError
+from apps.core.problems import Fixed, Problem, report, report_fixed
 from apps.employees.records import Source
 
 from ..models import Connection, WebhookEvent
@@ -27,7 +28,6 @@ from ..providers import client_for, webhooks_for
 from ..providers.base import HookEvent
 from ..providers.prismhr import webhooks as prism_webhooks
 from ..transport import call_context
-from .health import ticket_raise
 
 logger = logging.getLogger(__name__)
 
@@ -222,16 +222,17 @@ def _failed(event: WebhookEvent, message: str, *, permanent: bool) -> None:
     event.save(update_fields=["state", "last_error", "locked_until", "next_attempt_at", "updated_at"])
     if dead:
         connection = event.connection
-        ticket_raise(
-            key=f"webhook-dead:{connection.pk}",
-            category="webhook",
-            customer=connection.customer,
-            title=f"{connection.name}: webhook events could not be processed",
-            actual_result=f"Event {event.pk} ({event.event_type}) is dead after {event.attempts} attempt(s): {message}",
-            expected_result="Every verified webhook event is processed; dead events can be replayed.",
-            companies=list(connection.companies.filter(external_id=event.company_external_id)),
-            evidence=[event],
-            connection=connection,
+        report(
+            Problem(
+                kind="webhook-dead",
+                key=f"webhook-dead:{connection.pk}",
+                customer=connection.customer,
+                facts={"connection_id": connection.pk, "slug": connection.slug},
+                detail=f"Event {event.pk} ({event.event_type}) is dead after {event.attempts} attempt(s): {message}",
+                companies=tuple(connection.companies.filter(external_id=event.company_external_id)),
+                evidence=(event,),
+                connection=connection,
+            )
         )
 
 
@@ -289,21 +290,24 @@ def process_employee_event(event: WebhookEvent) -> None:
 
 
 def _raise_mismatch(event: WebhookEvent, company: Company, employee) -> None:
-    """Open (or re-open) the support ticket for a hook the confirming GET contradicted, after commit."""
-
-    def raise_it() -> None:
-        from apps.support.services import ticket_raise_for_webhook_mismatch
-
-        ticket_raise_for_webhook_mismatch(
-            company=company,
-            employee_id=event.object_id,
+    """Report a hook the confirming GET contradicted (support opens or re-opens its ticket after commit)."""
+    report(
+        Problem(
+            kind="webhook-mismatch",
+            key=f"webhook-mismatch:{company.pk}:{event.object_id}",
+            customer=event.connection.customer,
+            facts={
+                "company_id": company.pk,
+                "employee_id": event.object_id,
+                "company_external_id": company.external_id,
+            },
             detail=event.disagreement,
-            webhook_event=event,
-            employee=employee,
+            companies=(company,),
+            employees=(employee,) if employee is not None else (),
+            evidence=(event,),
             connection=event.connection,
         )
-
-    transaction.on_commit(raise_it, robust=True)
+    )
 
 
 def _implied(event: WebhookEvent) -> str:
@@ -338,6 +342,7 @@ def webhook_events_sweep(*, now: dt.datetime | None = None) -> int:
 @transaction.atomic
 def webhook_event_replay(*, event: WebhookEvent, acting_user=None) -> WebhookEvent:
     """Process an event again from the start (dead, ignored, or already processed ones alike)."""
+    was_dead = WebhookEvent.objects.filter(pk=event.pk, state=WebhookEvent.State.DEAD).exists()
     WebhookEvent.objects.filter(pk=event.pk).exclude(state=WebhookEvent.State.PROCESSING).update(
         state=WebhookEvent.State.PENDING,
         attempts=0,
@@ -350,6 +355,14 @@ def webhook_event_replay(*, event: WebhookEvent, acting_user=None) -> WebhookEve
     event.refresh_from_db()
     if event.state == WebhookEvent.State.PENDING:
         transaction.on_commit(lambda: _enqueue([event.pk]))
+        if was_dead:  # the dead-webhook ticket logs who replayed what; it resolves when no event is dead
+            report_fixed(
+                Fixed(
+                    key=f"webhook-dead:{event.connection_id}",
+                    what=f"dead webhook event {event.pk} ({event.event_type}) replayed.",
+                    acting_user=acting_user,
+                )
+            )
     return event
 
 

@@ -9,7 +9,6 @@ record and the batch as evidence; nothing to bill and an outage do not.
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from django.db import transaction
 from django.db.models import F
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from apps.companies.models import Company
 from apps.core.errors import ApplicationError
+from apps.core.problems import Problem, report
 from apps.integrations.models import Connection
 
 from .. import rules
@@ -107,28 +107,41 @@ def queue_record_finish(
             import_state=verdict.state, import_message=verdict.message[:500]
         ).update(**changes)
     if verdict.tickets:
-        transaction.on_commit(partial(_ticket, record.pk, verdict.outcome.value))
+        _report(record, verdict.outcome)
     return record
 
 
-def _ticket(record_id: int, outcome: str) -> None:
-    from apps.support.services import ticket_raise_for_payroll_import_failure
+# The outcomes that ask a person to look, and the kind of automatic ticket each is (support's catalogue).
+TICKET_KINDS = {
+    rules.ImportOutcome.FAILED: "payroll-import",
+    rules.ImportOutcome.COMPLETED_WITH_MESSAGE: "payroll-import-message",
+}
 
-    record = ImportQueueRecord.objects.select_related("company", "batch", "connection").get(pk=record_id)
+
+def _report(record: ImportQueueRecord, outcome: rules.ImportOutcome) -> None:
+    """Report an import that needs a person on the problem bus (support tickets it after commit)."""
     company = record.company or (record.batch.company if record.batch else None)
-    if company is None:
+    if company is None and record.connection is not None:
         company = record.connection.companies.first()
     if company is None:
         logger.warning(
             "payroll queue record %s failed with no company to ticket: %s", record.pk, record.message
         )
         return
-    ticket_raise_for_payroll_import_failure(
-        company=company,
-        batch_reference=record.batch_number,
-        message=record.message,
-        outcome=outcome,
-        evidence=[e for e in (record, record.batch) if e is not None],
+    report(
+        Problem(
+            kind=TICKET_KINDS[outcome],
+            key=f"payroll-import:{company.pk}:{record.batch_number}",
+            customer=company.company_set.customer,
+            facts={
+                "company_id": company.pk,
+                "company_external_id": company.external_id,
+                "batch_reference": record.batch_number,
+            },
+            detail=record.message,
+            companies=(company,),
+            evidence=tuple(e for e in (record, record.batch) if e is not None),
+        )
     )
 
 
