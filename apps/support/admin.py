@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from apps.core.admin import ReadOnlyInline
 from apps.core.errors import ApplicationError
 
 from . import selectors, services
+from .diagnostics import verdict
 from .models import (
     OPEN_STATES,
     DiagnosticResult,
@@ -172,25 +174,45 @@ class EvidenceInline(ReadOnlyInline):
         return format_html('<a href="{}">{}</a>', url, obj.label)
 
 
-class EvidenceAddForm(forms.ModelForm):
+class EvidencePickForm(forms.ModelForm):
+    """Pick a record of the ticket's customer (grouped by kind, latest first) instead of typing an id."""
+
+    record = forms.ChoiceField(required=False, label="record")
+    record_choices: list = []
+
     class Meta:
         model = TicketEvidence
-        fields = ("content_type", "object_id", "note")
+        fields = ("note",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["content_type"].queryset = selectors.evidence_content_types()
-        self.fields["content_type"].label = "type"
-        self.fields["object_id"].label = "record id"
+        self.fields["record"].choices = [("", "---------"), *self.record_choices]
+
+    def picked(self):
+        """The chosen record (None when nothing was chosen or it is gone)."""
+        value = self.cleaned_data.get("record") or ""
+        type_id, _, pk = value.partition(":")
+        if not type_id.isdigit():
+            return None
+        model = ContentType.objects.get_for_id(int(type_id)).model_class()
+        return model._default_manager.filter(pk=pk).first() if model is not None else None
 
 
 class EvidenceAddInline(admin.TabularInline):
     model = TicketEvidence
-    form = EvidenceAddForm
+    form = EvidencePickForm
+    fields = ("record", "note")
     extra = 1
     can_delete = False
     verbose_name = "evidence to attach"
-    verbose_name_plural = "attach evidence (type and id of an API call, sync run, webhook event, ...)"
+    verbose_name_plural = (
+        "attach evidence (a record of this customer: employee, sync run, webhook event, ...)"
+    )
+
+    def get_formset(self, request, obj=None, **kwargs):
+        choices = selectors.evidence_choices(obj) if obj is not None else []
+        kwargs["form"] = type("EvidencePickForm", (EvidencePickForm,), {"record_choices": choices})
+        return super().get_formset(request, obj, **kwargs)
 
     def get_queryset(self, request):
         return super().get_queryset(request).none()
@@ -266,9 +288,11 @@ class TicketAdmin(CustomerScopedAdmin):
         "resolved_at",
         "age_display",
         "tools",
+        "employee_panels",
     )
     fieldsets = (
         (None, {"fields": ("title", "customer", "category", "priority", "assignee", "tools")}),
+        ("Employees", {"fields": ("employee_panels",), "classes": ("hub-ticket-employees",)}),
         ("State", {"fields": ("state", "level", "origin", "automatic_key", "recurrences")}),
         (
             "Concern",
@@ -315,13 +339,44 @@ class TicketAdmin(CustomerScopedAdmin):
             reverse("admin:support_knowledgearticle_changelist") + "?" + urlencode({"category": obj.category})
         )
         return format_html(
-            'Knowledge base: {} (<a href="{}">all of this category</a>)<br>'
+            '{}Knowledge base: {} (<a href="{}">all of this category</a>)<br>'
             '<a class="button" href="{}">Preview / edit / send the Level 2 escalation</a> '
             '<a class="button" href="{}">Check an employee now</a>',
+            self._map_link(obj),
             article_links or "none yet",
             kb_url,
             reverse("admin:support_ticket_escalation", args=[obj.pk]),
             reverse("admin:support_ticket_diagnose", args=[obj.pk]),
+        )
+
+    def _map_link(self, obj: Ticket) -> str:
+        """A "mapping needed" ticket links to the map page of its code, coming back to the ticket after."""
+        target = selectors.mapping_needed_target(obj)
+        if target is None:
+            return ""
+        row, code, company_set_id = target
+        back = reverse("admin:support_ticket_change", args=[obj.pk])
+        if row is not None:
+            url = reverse("admin:mappings_statuscode_map", args=[row]) + "?" + urlencode({"next": back})
+        else:  # the code row is gone: the mapping form, filled in
+            url = (
+                reverse("admin:mappings_statusmapping_add")
+                + "?"
+                + urlencode({"company_set": company_set_id, "code": code})
+            )
+        return format_html('<a class="button hub-map-code" href="{}">Map status code {}</a><br>', url, code)
+
+    @admin.display(description="employees: timeline and diagnostics")
+    def employee_panels(self, obj: Ticket):
+        if obj is None or obj.pk is None:
+            return ""
+        return render_to_string(
+            "support/admin/ticket_employees.html",
+            {
+                "panels": selectors.ticket_employee_panels(obj),
+                "more": obj.employees.count() - selectors.PANEL_EMPLOYEES,
+                "diagnose_url": reverse("admin:support_ticket_diagnose", args=[obj.pk]),
+            },
         )
 
     # Writes go through the services.
@@ -384,14 +439,11 @@ class TicketAdmin(CustomerScopedAdmin):
                     )
         elif formset.model is TicketEvidence:
             for f in formset.forms:
-                if not f.has_changed() or not f.cleaned_data.get("content_type"):
+                if not f.has_changed() or not f.cleaned_data.get("record"):
                     continue
-                content_type: ContentType = f.cleaned_data["content_type"]
-                item = (
-                    content_type.model_class()._default_manager.filter(pk=f.cleaned_data["object_id"]).first()
-                )
+                item = f.picked()
                 if item is None:
-                    messages.error(request, f"No {content_type.name} with id {f.cleaned_data['object_id']}.")
+                    messages.error(request, "That record no longer exists.")
                     continue
                 try:
                     services.ticket_evidence_attach(
@@ -572,6 +624,28 @@ class KnowledgeArticleAdmin(admin.ModelAdmin):
     def steps(self, obj: KnowledgeArticle) -> int:
         return len(obj.checklist or [])
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # An article opens to be read; the edit form is one button away (``?edit=1``) for those who may.
+        if request.method == "GET" and "edit" not in request.GET:
+            return self.read_view(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def read_view(self, request, object_id):
+        article = self.get_object(request, object_id)
+        if article is None or not self.has_view_permission(request, article):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": article.title,
+            "subtitle": article.get_category_display(),
+            "opts": self.model._meta,
+            "original": article,
+            "article": article,
+            "can_edit": self.has_change_permission(request, article),
+            "edit_url": reverse("admin:support_knowledgearticle_change", args=[article.pk]) + "?edit=1",
+        }
+        return TemplateResponse(request, "support/admin/article.html", context)
+
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in KnowledgeArticleForm.Meta.fields}
         if change:
@@ -640,9 +714,14 @@ class DiagnosticResultAdmin(CustomerScopedAdmin):
 
     @admin.display(description="result")
     def side_by_side(self, obj):
-        from django.template.loader import render_to_string
-
-        return render_to_string("support/admin/diagnostic_result.html", {"result": obj.result, "obj": obj})
+        return render_to_string(
+            "support/admin/diagnostic_result.html",
+            {
+                "result": obj.result,
+                "obj": obj,
+                "verdict": verdict(obj.result or {}, ok=obj.ok, error=obj.error),
+            },
+        )
 
 
 @admin.register(SupportSettings)

@@ -342,3 +342,64 @@ def diagnose(employee, *, client_factory=None) -> Diagnosis:
         "downstream_actions": _downstream(employee),
     }
     return Diagnosis(ok=ok, error=error, result=result, api_call_ids=call_ids)
+
+
+def verdict(result: dict[str, Any], *, ok: bool = True, error: str = "") -> str:
+    """One line that says what a diagnosis means for the agent: who is right, and what to do next (pure)."""
+    if not ok:
+        return f"Could not compare with the provider: {error}"
+    ours = result.get("our_record") or {}
+    provider = result.get("provider_record")
+    if provider is None:
+        return (
+            "The provider does not know this employee; the hub still has them "
+            f"(status {ours.get('status_code') or 'none'}): check the employee ID and company."
+        )
+    if ours.get("held"):
+        return (
+            f"Held: status code {ours.get('status_code')} has no mapping yet; map it to release the employee."
+        )
+    differing = [row for row in result.get("comparison", []) if row.get("differs")]
+    status_rows = [row for row in differing if row["field"] in ("status_code", "status_effective_date")]
+    webhook = result.get("last_webhook") or {}
+    if status_rows:
+        theirs, mine = provider.get("status_code"), ours.get("status_code")
+        hint = (
+            f"the last webhook ({webhook.get('event_type')}) is {webhook.get('state')}"
+            if webhook
+            else "no webhook was received for this employee"
+        )
+        return (
+            f"The hub is behind the provider on the status ({mine} here, {theirs} there): {hint}; "
+            "sync the employee."
+        )
+    if differing:
+        fields = ", ".join(row["field"] for row in differing)
+        return f"The hub and the provider differ on {fields}: the next sync brings the provider's values."
+    scope = result.get("scope") or {}
+    if scope and not scope.get("in_scope", True):
+        return f"The hub and the provider agree; the employee is out of scope: {scope.get('reason')}"
+    if webhook.get("disagreement"):
+        return f"The hub and the provider agree now; the last webhook disagreed: {webhook['disagreement']}"
+    actions = result.get("downstream_actions") or []
+    if actions:
+        last = actions[0]
+        return (
+            "The hub and the provider agree; if the downstream app differs, look at its last action "
+            f"({last.get('action')} {last.get('state')})."
+        )
+    return "The hub and the provider agree on every compared field."
+
+
+def time_without_microseconds(value: Any) -> str:
+    """An ISO timestamp (as diagnostics store them) shown to the second: ``2026-06-01 12:00:05 UTC``."""
+    if not value:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+        return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+    return f"{moment:%Y-%m-%d %H:%M:%S}"

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
@@ -17,12 +18,24 @@ from django.utils import timezone
 
 from apps.companies.models import Provider
 from apps.companies.selectors import scope_to_user
-from apps.employees.models import Employee
+from apps.employees.models import ChangeBatch, DownstreamAction, Employee, StatusEvent
+from apps.integrations.models import ApiCall, SyncRun, WebhookEvent
+from apps.mappings.models import StatusCode
 from apps.users.models import User
 from apps.users.roles import ADMINS, SUPPORT
 
+from .diagnostics import verdict
 from .escalation import ApiCallLine, EmployeeRef, EscalationDraft, EscalationInput, EventLine, LogLine
-from .models import OPEN_STATES, Category, KnowledgeArticle, Origin, Ticket, TicketEvidence, TicketLogEntry
+from .models import (
+    OPEN_STATES,
+    Category,
+    DiagnosticResult,
+    KnowledgeArticle,
+    Origin,
+    Ticket,
+    TicketEvidence,
+    TicketLogEntry,
+)
 from .redaction import KnownPii
 
 # Keys of provider data (diagnostics) whose values are personal: scrubbed wherever they appear in free text.
@@ -399,3 +412,105 @@ def oldest_open_tickets(user, *, limit: int = LIST_LIMIT) -> list[Ticket]:
             Ticket.objects.filter(state__in=OPEN_STATES).select_related("customer", "assignee"), user
         ).order_by("opened_at", "pk")[:limit]
     )
+
+
+# --- the ticket page: employees' mini timelines beside their diagnostics, links to the fix ----------------
+
+PANEL_EMPLOYEES = 5  # employees shown side by side on the ticket page (the rest: their timeline links)
+PANEL_EVENTS = 8  # status events in each mini timeline (the latest ones)
+
+
+def ticket_employee_panels(ticket: Ticket) -> list[dict[str, Any]]:
+    """For each of the ticket's first employees: the latest status events and the latest diagnosis on the
+    ticket, with its comparison rows and one-line verdict. Three queries, whatever the number of employees.
+    """
+    employees = list(ticket.employees.select_related("company").order_by("pk")[:PANEL_EMPLOYEES])
+    ids = [e.pk for e in employees]
+    events: dict[int, list[StatusEvent]] = defaultdict(list)
+    for event in StatusEvent.objects.filter(employee_id__in=ids).order_by(
+        "-effective_date", "-recorded_at", "-pk"
+    ):
+        if len(events[event.employee_id]) < PANEL_EVENTS:
+            events[event.employee_id].append(event)
+    latest: dict[int, DiagnosticResult] = {}
+    for result in DiagnosticResult.objects.filter(ticket=ticket, employee_id__in=ids).order_by(
+        "-created_at", "-pk"
+    ):
+        latest.setdefault(result.employee_id, result)
+    panels = []
+    for employee in employees:
+        result = latest.get(employee.pk)
+        panels.append(
+            {
+                "employee": employee,
+                "events": list(reversed(events[employee.pk])),
+                "diagnosis": result,
+                "rows": (result.result or {}).get("comparison", []) if result else [],
+                "verdict": verdict(result.result or {}, ok=result.ok, error=result.error) if result else "",
+            }
+        )
+    return panels
+
+
+def mapping_needed_target(ticket: Ticket) -> tuple[int | None, str, int] | None:
+    """For a "mapping needed" ticket: (status code row id or None, the code, the company set id)."""
+    kind, _, rest = ticket.automatic_key.partition(":")
+    if kind != "mapping-needed":
+        return None
+    company_set_id, _, code = rest.partition(":")
+    if not company_set_id.isdigit() or not code:
+        return None
+    row = (
+        StatusCode.objects.filter(company_set_id=company_set_id, company__isnull=True, code=code)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return row, code, int(company_set_id)
+
+
+EVIDENCE_PICK_LIMIT = 25  # the latest records of each kind offered in the evidence picker
+
+
+def evidence_choices(ticket: Ticket) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Records of the ticket's customer an agent can attach, grouped by kind, latest first.
+
+    Values are ``<content type id>:<pk>``; the ticket's employees come first, then the latest records of
+    each kind (sync runs, webhook events, API calls, payroll batches, queue records, downstream actions,
+    diagnostics). One query per kind, bounded by ``EVIDENCE_PICK_LIMIT``.
+    """
+    customer_id = ticket.customer_id
+    # Payroll sits beside support in the layers (neither imports the other): its models by name.
+    PayrollBatch = apps.get_model("payroll", "PayrollBatch")
+    ImportQueueRecord = apps.get_model("payroll", "ImportQueueRecord")
+    kinds = [
+        (Employee, Employee.objects.filter(pk__in=ticket.employees.values("pk")).select_related("company")),
+        (SyncRun, SyncRun.objects.filter(connection__customer_id=customer_id).select_related("connection")),
+        (
+            WebhookEvent,
+            WebhookEvent.objects.filter(connection__customer_id=customer_id).select_related("connection"),
+        ),
+        (ApiCall, ApiCall.objects.filter(connection__customer_id=customer_id)),
+        (PayrollBatch, PayrollBatch.objects.filter(company__company_set__customer_id=customer_id)),
+        (
+            ImportQueueRecord,
+            ImportQueueRecord.objects.filter(connection__customer_id=customer_id),
+        ),
+        (DownstreamAction, DownstreamAction.objects.filter(customer_id=customer_id)),
+        (ChangeBatch, ChangeBatch.objects.filter(customer_id=customer_id)),
+        (DiagnosticResult, DiagnosticResult.objects.filter(ticket=ticket).select_related("company")),
+    ]
+    types = ContentType.objects.get_for_models(*(model for model, _ in kinds), for_concrete_models=False)
+    groups = []
+    for model, rows in kinds:
+        content_type = types[model]
+        items = rows.order_by("-pk")[:EVIDENCE_PICK_LIMIT]
+        options = [(f"{content_type.pk}:{item.pk}", _evidence_option(item)) for item in items]
+        if options:
+            groups.append((str(model._meta.verbose_name_plural).capitalize(), options))
+    return groups
+
+
+def _evidence_option(item: Any) -> str:
+    moment = _timestamp(item)
+    when = f"{timezone.localtime(moment):%Y-%m-%d %H:%M} " if moment else ""
+    return f"#{item.pk} {when}{item}"[:120]

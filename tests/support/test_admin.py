@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
@@ -233,3 +234,135 @@ def test_support_settings_open_on_their_single_row(client, admin_user):
     response = client.get("/admin/support/supportsettings/")
     assert response.status_code == 302 and response.url.endswith("/change/")
     assert client.get(response.url).status_code == 200
+
+
+# --- the ticket page: employees beside their diagnostics, the fix link, evidence picker -----------------
+
+
+def _diagnosis(ticket, employee, *, provider_code="T", at=None):
+    from apps.support.diagnostics import compare_records, our_record
+    from apps.support.models import DiagnosticResult
+
+    ours = our_record(employee)
+    provider = {**ours, "status_code": provider_code}
+    return DiagnosticResult.objects.create(
+        ticket=ticket,
+        employee=employee,
+        company=employee.company,
+        employee_external_id=employee.employee_id,
+        ok=True,
+        result={
+            "provider_record": provider,
+            "our_record": ours,
+            "comparison": compare_records(provider, ours),
+            "last_webhook": {"event_type": "employee.terminated", "state": "processed", "received_at": at},
+            "status_chronology": [],
+            "recent_api_calls": [{"at": at, "method": "GET", "uri": "/x", "status_code": 200, "error": ""}],
+        },
+    )
+
+
+def test_ticket_page_shows_each_employee_timeline_beside_the_diagnosis_with_a_verdict(
+    client, support_agent, ticket, django_assert_max_num_queries
+):
+    from apps.employees.models import StatusEvent
+
+    employee = ticket.employees.get()
+    StatusEvent.objects.create(
+        employee=employee,
+        code="A",
+        effective_date=dt.date(2026, 1, 5),
+        recorded_at=timezone.now(),
+        source="sync",
+    )
+    _diagnosis(ticket, employee, provider_code="T")
+    client.force_login(support_agent)
+    with django_assert_max_num_queries(60):
+        page = client.get(f"/admin/support/ticket/{ticket.pk}/change/")
+    html = page.content.decode()
+    panel = html[html.index('class="hub-panel"') :]
+    # the mini timeline and the diagnosis side by side, the differing row highlighted, one verdict line
+    assert "2026-01-05" in panel and "hub-panel-diagnosis" in panel
+    assert (
+        '<tr class="hub-differs"><td>status_code <strong>differs</strong></td><td>T</td><td>A</td></tr>'
+        in panel
+    )
+    assert "Verdict:</strong> The hub is behind the provider on the status (A here, T there)" in panel
+
+
+def test_diagnostics_show_times_to_the_second(client, support_agent, ticket):
+    result = _diagnosis(ticket, ticket.employees.get(), at="2026-06-01T12:00:05.123456+00:00")
+    client.force_login(support_agent)
+    html = client.get(f"/admin/support/diagnosticresult/{result.pk}/change/").content.decode()
+    assert "2026-06-01 12:00:05 UTC" in html and ".123456" not in html
+    assert "Verdict:" in html
+
+
+def test_a_mapping_needed_ticket_links_to_the_map_page_and_the_map_page_comes_back(
+    client, admin_user, customer, company_set
+):
+    from apps.mappings.models import StatusCode
+
+    code = StatusCode.objects.create(company_set=company_set, code="S", description="seen in a feed")
+    ticket = services.ticket_raise_automatic(
+        key=f"mapping-needed:{company_set.pk}:S", category="mapping_needed", customer=customer, title="t"
+    )
+    client.force_login(admin_user)
+    html = client.get(f"/admin/support/ticket/{ticket.pk}/change/").content.decode()
+    link = f"/admin/mappings/statuscode/{code.pk}/map/?next=%2Fadmin%2Fsupport%2Fticket%2F{ticket.pk}%2Fchange%2F"
+    assert f'href="{link}"' in html.replace("&amp;", "&")
+    saved = client.post(link, {"status_type": "leave", "save": "1"})
+    assert saved.status_code == 302 and saved.url == f"/admin/support/ticket/{ticket.pk}/change/"
+    # an off-site next is ignored
+    elsewhere = client.post(
+        f"/admin/mappings/statuscode/{code.pk}/map/?next=https://evil.example/",
+        {"status_type": "leave", "save": "1"},
+    )
+    assert elsewhere.url == "/admin/mappings/statuscode/"
+
+
+def test_evidence_is_picked_from_the_customers_records(client, support_agent, ticket, other_customer):
+    from django.contrib.contenttypes.models import ContentType
+
+    from apps.integrations.models import SyncRun
+    from tests.integrations.factories import SyncRunFactory
+
+    mine = SyncRunFactory(connection=ticket.connection)
+    theirs = SyncRunFactory(connection=ConnectionFactory(customer=other_customer))
+    value = f"{ContentType.objects.get_for_model(SyncRun).pk}:{mine.pk}"
+    client.force_login(support_agent)
+    page = client.get(f"/admin/support/ticket/{ticket.pk}/change/")
+    html = page.content.decode()
+    assert f'<option value="{value}">' in html
+    assert (
+        f':{theirs.pk}">#{theirs.pk} '
+        not in html.split('<optgroup label="Sync runs">')[1].split("</optgroup>")[0]
+    )
+    data = _form_data(page)
+    prefix = re.search(r'name="([^"]+)-0-record"', html).group(1)
+    data[f"{prefix}-0-record"] = value
+    data[f"{prefix}-0-note"] = "the failing run"
+    response = client.post(f"/admin/support/ticket/{ticket.pk}/change/", data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    assert mine in {e.item for e in ticket.evidence.all()}
+    assert (
+        ticket.evidence.get(object_id=str(mine.pk), content_type__model="syncrun").note == "the failing run"
+    )
+
+
+def test_a_knowledge_article_opens_to_be_read_and_edits_behind_a_button(client, support_agent, consultant):
+    from apps.support.models import KnowledgeArticle
+
+    article = KnowledgeArticle.objects.filter(published=True).first()
+    url = f"/admin/support/knowledgearticle/{article.pk}/change/"
+    client.force_login(support_agent)
+    page = client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200 and "<form" not in html.split('id="content-main"')[1]
+    assert article.checklist[0] in html and f'href="{url}?edit=1"' in html
+    assert 'name="title"' in client.get(f"{url}?edit=1").content.decode()
+    # a consultant may only read: no edit button
+    client.force_login(consultant)
+    read_only = client.get(url)
+    assert read_only.status_code == 200 and article.title in read_only.content.decode()
+    assert "?edit=1" not in read_only.content.decode()

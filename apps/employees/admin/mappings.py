@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from apps.companies.models import Company
 from apps.companies.scoping import ScopedListFiltersMixin
@@ -25,6 +26,16 @@ from apps.mappings.models import FilterRule, StatusCode, StatusMapping, StatusTy
 
 from .. import services
 from ..models import StatusEvent
+
+
+def _back_to(request, fallback: str) -> str:
+    """Where to go after a save: a same-site ``?next=`` (e.g. the ticket that linked here), else ``fallback``."""
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(fallback)
 
 
 class ScopedToCompanySets(ScopedListFiltersMixin, admin.ModelAdmin):
@@ -153,7 +164,7 @@ class StatusCodeAdmin(ScopedToCompanySets):
                         f"{code.code} is mapped to {data['status_type']}: {outcome.released_events} held event(s) "
                         f"released, {outcome.result.actions} downstream action(s) written.",
                     )
-                    return redirect("admin:mappings_statuscode_changelist")
+                    return redirect(_back_to(request, "admin:mappings_statuscode_changelist"))
             else:
                 preview = services.status_mapping_preview(
                     company_set=code.company_set,
