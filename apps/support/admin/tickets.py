@@ -1,241 +1,38 @@
-"""Support desk admin: the triage queue, the ticket page (log, evidence, checklist), escalation and diagnostics."""
+"""The ticket admin: the triage queue, the ticket page (tools, employees beside diagnostics), actions, escalation and diagnose pages."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
-from django.utils import timezone
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
 from apps.companies.scoping import CustomerScopedAdmin
-from apps.core.admin import ReadOnlyInline
 from apps.core.errors import ApplicationError
 
-from . import selectors, services
-from .diagnostics import verdict
-from .models import (
-    OPEN_STATES,
-    DiagnosticResult,
-    Escalation,
-    KnowledgeArticle,
+from .. import selectors, services
+from ..models import (
     State,
-    SupportSettings,
     Ticket,
     TicketChecklistItem,
     TicketEvidence,
     TicketLogEntry,
 )
-
-
-def admin_link(obj, label: str | None = None) -> str:
-    """Link to the admin change page of any record (plain text when it has none)."""
-    if obj is None:
-        return label or "(gone)"
-    try:
-        url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
-    except NoReverseMatch:
-        return label or str(obj)
-    return format_html('<a href="{}">{}</a>', url, label or str(obj))
-
-
-# --- filters -------------------------------------------------------------------------------------------
-
-
-class QueueStateFilter(admin.SimpleListFilter):
-    """State, defaulting to the open tickets (the triage queue)."""
-
-    title = "state"
-    parameter_name = "queue"
-
-    def lookups(self, request, model_admin):
-        return [("open", "Open (triage queue)"), *State.choices, ("all", "All")]
-
-    def queryset(self, request, queryset):
-        value = self.value() or "open"
-        if value == "open":
-            return queryset.filter(state__in=OPEN_STATES)
-        if value == "all":
-            return queryset
-        return queryset.filter(state=value)
-
-    def choices(self, changelist):
-        current = self.value() or "open"
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": current == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-
-AGE_BUCKETS = {
-    "1d": ("Under a day", 0, 1),
-    "3d": ("1 to 3 days", 1, 3),
-    "7d": ("3 to 7 days", 3, 7),
-    "old": ("Over 7 days", 7, None),
-}
-
-
-class AgeFilter(admin.SimpleListFilter):
-    title = "age"
-    parameter_name = "age"
-
-    def lookups(self, request, model_admin):
-        return [(key, label) for key, (label, _, _) in AGE_BUCKETS.items()]
-
-    def queryset(self, request, queryset):
-        if self.value() not in AGE_BUCKETS:
-            return queryset
-        _, younger, older = AGE_BUCKETS[self.value()]
-        now = timezone.now()
-        queryset = queryset.filter(opened_at__lte=now - dt.timedelta(days=younger))
-        if older is not None:
-            queryset = queryset.filter(opened_at__gt=now - dt.timedelta(days=older))
-        return queryset
-
-
-# --- inlines -------------------------------------------------------------------------------------------
-
-
-class LogEntryInline(ReadOnlyInline):
-    model = TicketLogEntry
-    fields = ("at", "kind", "author", "customer_troubleshooting", "text")
-    readonly_fields = fields
-    show_change_link = False
-    verbose_name_plural = "troubleshooting log"
-
-
-class LogEntryAddForm(forms.ModelForm):
-    class Meta:
-        model = TicketLogEntry
-        fields = ("text", "customer_troubleshooting")
-        widgets = {"text": forms.Textarea(attrs={"rows": 2, "cols": 80})}
-
-
-class LogEntryAddInline(admin.TabularInline):
-    """An empty row to add a note (saved through the service, with who and when)."""
-
-    model = TicketLogEntry
-    form = LogEntryAddForm
-    extra = 1
-    can_delete = False
-    verbose_name = "new troubleshooting note"
-    verbose_name_plural = "add to the log"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).none()
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request, obj=None):
-        return obj is not None and request.user.has_perm("support.add_ticketlogentry")
-
-
-class ChecklistInline(admin.TabularInline):
-    model = TicketChecklistItem
-    fields = ("position", "text", "done", "done_by", "done_at")
-    readonly_fields = ("position", "text", "done_by", "done_at")
-    extra = 0
-    can_delete = False
-    verbose_name_plural = "checklist (from the category's knowledge article)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-class EvidenceInline(ReadOnlyInline):
-    model = TicketEvidence
-    fields = ("record", "note", "added_by", "created_at")
-    readonly_fields = fields
-    show_change_link = False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("content_type", "added_by")
-
-    @admin.display(description="record")
-    def record(self, obj: TicketEvidence):
-        try:
-            url = reverse(
-                f"admin:{obj.content_type.app_label}_{obj.content_type.model}_change", args=[obj.object_id]
-            )
-        except NoReverseMatch:
-            return obj.label
-        return format_html('<a href="{}">{}</a>', url, obj.label)
-
-
-class EvidencePickForm(forms.ModelForm):
-    """Pick a record of the ticket's customer (grouped by kind, latest first) instead of typing an id."""
-
-    record = forms.ChoiceField(required=False, label="record")
-    record_choices: list = []
-
-    class Meta:
-        model = TicketEvidence
-        fields = ("note",)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["record"].choices = [("", "---------"), *self.record_choices]
-
-    def picked(self):
-        """The chosen record (None when nothing was chosen or it is gone)."""
-        value = self.cleaned_data.get("record") or ""
-        type_id, _, pk = value.partition(":")
-        if not type_id.isdigit():
-            return None
-        model = ContentType.objects.get_for_id(int(type_id)).model_class()
-        return model._default_manager.filter(pk=pk).first() if model is not None else None
-
-
-class EvidenceAddInline(admin.TabularInline):
-    model = TicketEvidence
-    form = EvidencePickForm
-    fields = ("record", "note")
-    extra = 1
-    can_delete = False
-    verbose_name = "evidence to attach"
-    verbose_name_plural = (
-        "attach evidence (a record of this customer: employee, sync run, webhook event, ...)"
-    )
-
-    def get_formset(self, request, obj=None, **kwargs):
-        choices = selectors.evidence_choices(obj) if obj is not None else []
-        kwargs["form"] = type("EvidencePickForm", (EvidencePickForm,), {"record_choices": choices})
-        return super().get_formset(request, obj, **kwargs)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).none()
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request, obj=None):
-        return obj is not None and request.user.has_perm("support.add_ticketevidence")
-
-
-class EscalationInline(ReadOnlyInline):
-    model = Escalation
-    fields = ("sent_at", "sent_by", "to_address", "subject", "edited")
-    readonly_fields = fields
-
-
-class DiagnosticInline(ReadOnlyInline):
-    model = DiagnosticResult
-    fields = ("created_at", "employee_external_id", "ok", "error", "run_by")
-    readonly_fields = fields
-    verbose_name_plural = "diagnostics (check this employee now)"
-
+from .filters import AgeFilter, QueueStateFilter
+from .inlines import (
+    ChecklistInline,
+    DiagnosticInline,
+    EscalationInline,
+    EvidenceAddInline,
+    EvidenceInline,
+    LogEntryAddInline,
+    LogEntryInline,
+)
 
 # --- tickets -------------------------------------------------------------------------------------------
 
@@ -582,168 +379,3 @@ class TicketAdmin(CustomerScopedAdmin):
             "query": query,
         }
         return TemplateResponse(request, "support/admin/diagnose.html", context)
-
-
-# --- knowledge base ------------------------------------------------------------------------------------
-
-
-class ChecklistField(forms.CharField):
-    """A list of steps edited as a textarea, one step per line."""
-
-    widget = forms.Textarea(attrs={"rows": 8, "cols": 90})
-
-    def prepare_value(self, value):
-        if isinstance(value, list):
-            return "\n".join(str(v) for v in value)
-        return value
-
-    def to_python(self, value):
-        if isinstance(value, list):
-            return value
-        return [line.strip() for line in (value or "").splitlines() if line.strip()]
-
-
-class KnowledgeArticleForm(forms.ModelForm):
-    checklist = ChecklistField(required=False, help_text="One troubleshooting step per line.")
-
-    class Meta:
-        model = KnowledgeArticle
-        fields = ("category", "title", "body", "checklist", "primary", "published")
-        widgets = {"body": forms.Textarea(attrs={"rows": 18, "cols": 90})}
-
-
-@admin.register(KnowledgeArticle)
-class KnowledgeArticleAdmin(admin.ModelAdmin):
-    form = KnowledgeArticleForm
-    list_display = ("title", "category", "primary", "published", "steps", "updated_at")
-    list_filter = ("category", "primary", "published")
-    search_fields = ("title", "body")
-    ordering = ("category", "-primary", "title")
-
-    @admin.display(description="steps")
-    def steps(self, obj: KnowledgeArticle) -> int:
-        return len(obj.checklist or [])
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        # An article opens to be read; the edit form is one button away (``?edit=1``) for those who may.
-        if request.method == "GET" and "edit" not in request.GET:
-            return self.read_view(request, object_id)
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def read_view(self, request, object_id):
-        article = self.get_object(request, object_id)
-        if article is None or not self.has_view_permission(request, article):
-            raise PermissionDenied
-        context = {
-            **self.admin_site.each_context(request),
-            "title": article.title,
-            "subtitle": article.get_category_display(),
-            "opts": self.model._meta,
-            "original": article,
-            "article": article,
-            "can_edit": self.has_change_permission(request, article),
-            "edit_url": reverse("admin:support_knowledgearticle_change", args=[article.pk]) + "?edit=1",
-        }
-        return TemplateResponse(request, "support/admin/article.html", context)
-
-    def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in KnowledgeArticleForm.Meta.fields}
-        if change:
-            stored = KnowledgeArticle.objects.get(pk=obj.pk)
-            services.knowledge_article_update(article=stored, acting_user=request.user, **data)
-        else:
-            created = services.knowledge_article_create(acting_user=request.user, **data)
-            obj.pk = created.pk
-
-
-# --- escalations, diagnostics, settings ----------------------------------------------------------------
-
-
-@admin.register(Escalation)
-class EscalationAdmin(CustomerScopedAdmin):
-    customer_path = "ticket__customer"
-    list_display = ("subject", "ticket", "to_address", "sent_by", "sent_at", "edited")
-    list_filter = ("edited", "ticket__customer")
-    search_fields = ("subject", "to_address", "ticket__title")
-    list_select_related = ("ticket", "sent_by")
-    readonly_fields = (
-        "ticket",
-        "to_address",
-        "subject",
-        "draft_body",
-        "body",
-        "edited",
-        "sent_by",
-        "sent_at",
-    )
-    fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(DiagnosticResult)
-class DiagnosticResultAdmin(CustomerScopedAdmin):
-    customer_path = "company__company_set__customer"
-    list_display = ("__str__", "ticket", "ok", "run_by", "created_at")
-    list_filter = ("ok",)
-    search_fields = ("employee_external_id", "company__external_id")
-    list_select_related = ("company", "ticket", "run_by")
-    readonly_fields = ("ticket_link", "employee_link", "ok", "error", "run_by", "created_at", "side_by_side")
-    fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="ticket")
-    def ticket_link(self, obj):
-        return admin_link(obj.ticket)
-
-    @admin.display(description="employee")
-    def employee_link(self, obj):
-        return admin_link(obj.employee, f"{obj.company.external_id}/{obj.employee_external_id}")
-
-    @admin.display(description="result")
-    def side_by_side(self, obj):
-        return render_to_string(
-            "support/admin/diagnostic_result.html",
-            {
-                "result": obj.result,
-                "obj": obj,
-                "verdict": verdict(obj.result or {}, ok=obj.ok, error=obj.error),
-            },
-        )
-
-
-@admin.register(SupportSettings)
-class SupportSettingsAdmin(admin.ModelAdmin):
-    list_display = (
-        "our_company_name",
-        "client_id_fragment_end",
-        "paylocity_short_name",
-        "paylocity_support_email",
-    )
-    search_fields = ("our_company_name",)
-
-    def has_add_permission(self, request):
-        return not SupportSettings.objects.exists() and super().has_add_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        services.support_settings_update(acting_user=request.user, **form.cleaned_data)
-
-    def changelist_view(self, request, extra_context=None):
-        # One row: go straight to it (created from the environment defaults the first time).
-        row = services.support_settings_load()
-        return redirect("admin:support_supportsettings_change", row.pk)
