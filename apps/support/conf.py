@@ -1,12 +1,16 @@
-"""Support desk defaults, read from the environment (django-environ) and used to seed SupportSettings.
+"""Support desk settings: the defaults read from the environment (django-environ) and the one row they seed.
 
 The values live in one editable row (``SupportSettings``) so an admin can change them without a deploy; the
-environment only decides what that row starts with.
+environment only decides what that row starts with. The row is loaded here (not in services) so selectors
+and services both read it without importing each other.
 """
 
 from __future__ import annotations
 
 import environ
+from django.db import IntegrityError, transaction
+
+from .models import SupportSettings
 
 env = environ.Env()
 
@@ -29,3 +33,18 @@ def support_defaults() -> dict[str, str]:
         values[f"{provider}_short_name"] = env.str(f"SUPPORT_{prefix}_SHORT_NAME", default=short_name)
         values[f"{provider}_support_email"] = env.str(f"SUPPORT_{prefix}_EMAIL", default=address)
     return values
+
+
+def support_settings_load() -> SupportSettings:
+    """Return the one settings row, creating it from the ``SUPPORT_*`` environment defaults the first time."""
+    row = SupportSettings.objects.filter(singleton=True).first()
+    if row is not None:
+        return row
+    try:
+        with transaction.atomic():
+            row = SupportSettings(**support_defaults())
+            row.full_clean()
+            row.save()
+    except IntegrityError:  # another process created it first
+        row = SupportSettings.objects.get(singleton=True)
+    return row

@@ -24,6 +24,7 @@ from apps.mappings.models import StatusCode
 from apps.users.models import User
 from apps.users.roles import ADMINS, SUPPORT
 
+from .conf import support_settings_load
 from .diagnostics import verdict
 from .escalation import ApiCallLine, EmployeeRef, EscalationDraft, EscalationInput, EventLine, LogLine
 from .models import (
@@ -250,7 +251,6 @@ def escalation_input_for(
 
     ``extra_texts`` (an edited body) are searched for employees' names too.
     """
-    from .services import support_settings_load
 
     settings_row = support_settings_load()
     connection = _ticket_connection(ticket)

@@ -6,12 +6,12 @@ import logging
 from typing import Any
 
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
 
-from ..conf import support_defaults
+from ..conf import support_settings_load
 from ..models import (
     Escalation,
     Level,
@@ -23,24 +23,6 @@ from ..models import (
 from .tickets import _log
 
 logger = logging.getLogger(__name__)
-
-# --- settings ------------------------------------------------------------------------------------------
-
-
-def support_settings_load() -> SupportSettings:
-    """Return the one settings row, creating it from the ``SUPPORT_*`` environment defaults the first time."""
-    row = SupportSettings.objects.filter(singleton=True).first()
-    if row is not None:
-        return row
-    try:
-        with transaction.atomic():
-            row = SupportSettings(**support_defaults())
-            row.full_clean()
-            row.save()
-    except IntegrityError:  # another process created it first
-        row = SupportSettings.objects.get(singleton=True)
-    return row
-
 
 # --- escalation ----------------------------------------------------------------------------------------
 
