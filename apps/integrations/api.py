@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -14,6 +17,7 @@ from apps.core.api import ActionPermission, StrictInputMixin
 
 from . import services
 from .models import SECRET_FIELDS, ApiCall, Connection, SyncRun, WebhookEvent
+from .tasks import enqueue_sync_run
 
 
 class ConnectionSerializer(serializers.ModelSerializer):
@@ -122,8 +126,6 @@ class ConnectionSerializer(serializers.ModelSerializer):
         return value
 
     def validate_webhook_allowed_ips(self, value):
-        import ipaddress
-
         if not isinstance(value, list):
             raise serializers.ValidationError("A list of IP addresses or networks.")
         for item in value:
@@ -255,10 +257,6 @@ class ConnectionViewSet(
     )
     @action(detail=True, methods=["post"])
     def sync(self, request, pk=None):
-        from django.db import transaction
-
-        from .tasks import enqueue_sync_run
-
         connection = self.get_object()
         data = self.input_serializer(
             SyncRequestSerializer, data=request.data, context={"connection": connection}

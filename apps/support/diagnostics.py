@@ -20,6 +20,10 @@ from typing import Any
 from django.db.models import Max, Q
 
 from apps.core.errors import AuthenticationError, CircuitOpenError, ProviderError, RateLimited
+from apps.employees.models import DownstreamAction
+from apps.integrations.models import ApiCall, Connection, WebhookEvent
+from apps.integrations.providers import client_for
+from apps.integrations.services.health import WEB_MAX_RATE_WAIT
 
 # The fields compared side by side, in display order.
 COMPARED_FIELDS = (
@@ -97,8 +101,6 @@ class Diagnosis:
 
 def connection_for_employee(employee):
     """The connection that serves the employee's company: a live one first, a paused one last."""
-    from apps.integrations.models import Connection
-
     serving = Connection.objects.filter(companies=employee.company_id).order_by("pk")
     return (
         serving.filter(state=Connection.State.LIVE).first()
@@ -132,8 +134,6 @@ def our_record(employee) -> dict[str, Any]:
 
 
 def _last_webhook(employee, connection) -> dict[str, Any] | None:
-    from apps.integrations.models import WebhookEvent
-
     if connection is None:
         return None
     event = (
@@ -223,8 +223,6 @@ def _person(employee) -> dict[str, Any] | None:
 
 
 def _api_calls(employee, connection, limit: int = 20) -> list[dict[str, Any]]:
-    from apps.integrations.models import ApiCall
-
     if connection is None:
         return []
     calls = (
@@ -253,8 +251,6 @@ def _api_calls(employee, connection, limit: int = 20) -> list[dict[str, Any]]:
 
 
 def _downstream(employee, limit: int = 20) -> list[dict[str, Any]]:
-    from apps.employees.models import DownstreamAction
-
     condition = Q(employee=employee)
     if employee.person_id:
         condition |= Q(person_id=employee.person_id)
@@ -288,8 +284,6 @@ def provider_failure(exc) -> str:
 
 def diagnose(employee, *, client_factory=None) -> Diagnosis:
     """Fetch the employee from the provider now and gather our side; never raises for a provider failure."""
-    from apps.integrations.models import ApiCall
-
     connection = connection_for_employee(employee)
     provider: dict[str, Any] | None = None
     ok, error = True, ""
@@ -298,10 +292,6 @@ def diagnose(employee, *, client_factory=None) -> Diagnosis:
         ok, error = False, "No connection serves this employee's company."
     else:
         if client_factory is None:
-            # support -> integrations at call time: integrations' services still raise tickets through support
-            from apps.integrations.providers import client_for
-            from apps.integrations.services.health import WEB_MAX_RATE_WAIT
-
             # A web request: "try again" rather than wait for the connection's rate limiter.
             def client_factory(connection):
                 return client_for(connection, max_rate_wait=WEB_MAX_RATE_WAIT)

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('employees', '0004_employment_type_spelling'),
+        ("employees", "0004_employment_type_spelling"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='transferwatch',
-            options={'ordering': ['-created_at'], 'verbose_name_plural': 'transfer watches'},
+            name="transferwatch",
+            options={"ordering": ["-created_at"], "verbose_name_plural": "transfer watches"},
         ),
     ]

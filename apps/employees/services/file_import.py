@@ -16,6 +16,7 @@ from django_q.tasks import async_task
 
 from apps.companies.models import Company, Customer
 
+from .. import files
 from ..models import (
     CauseType,
     FileImport,
@@ -47,8 +48,6 @@ def employee_file_import(
        mass-change safeguard sees the file as one cause.
     The returned FileImport also carries ``apply_result`` (not stored): the merged counts of the apply.
     """
-    from .. import files
-
     known = {
         c.external_id: c
         for c in (

@@ -17,17 +17,21 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from apps.companies.models import Company
 from apps.core.errors import ProviderError
 from apps.core.problems import Fixed, Problem, report, report_fixed
+from apps.employees.models import Employee
 from apps.employees.records import Source
+from apps.employees.services import employee_records_apply
 
 from ..models import Connection, WebhookEvent
 from ..providers import client_for, webhooks_for
 from ..providers.base import HookEvent
 from ..providers.prismhr import webhooks as prism_webhooks
 from ..transport import call_context
+from .syncs import sync_kinds
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +56,6 @@ def register_webhook_handler(object_kind: str) -> Callable[[Handler], Handler]:
 
 
 def _handlers() -> dict[str, Handler]:
-    from .syncs import sync_kinds
-
     sync_kinds()  # imports every app's tasks module, where handlers register too
     return _HANDLERS
 
@@ -86,8 +88,6 @@ def webhook_events_enqueue(event_ids: list[int]) -> None:
 
 
 def _enqueue(event_ids: list[int]) -> None:
-    from django_q.tasks import async_task
-
     for event_id in event_ids:
         async_task("apps.integrations.tasks.webhook_event_task", event_id, group="webhooks")
 
@@ -259,9 +259,6 @@ def _coalesce(event: WebhookEvent) -> int:
 @register_webhook_handler("employee")
 def process_employee_event(event: WebhookEvent) -> None:
     """GET the employee named by the hook, apply what the provider says, record any disagreement (seed 000)."""
-    from apps.employees.models import Employee
-    from apps.employees.services import employee_records_apply
-
     connection = event.connection
     company = Company.objects.filter(connections=connection, external_id=event.company_external_id).first()
     if company is None:

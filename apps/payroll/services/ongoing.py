@@ -20,6 +20,7 @@ from apps.companies.models import Company, Provider
 from apps.core.errors import ProviderError
 from apps.integrations.models import Connection, SyncRun, WebhookEvent
 from apps.integrations.providers.prismhr.payroll import BatchSummary, PayrollClient
+from apps.integrations.services.inbox import Ignore
 
 from .. import rules
 from ..models import BatchStatusChange, ImportQueueRecord, PayrollBatch
@@ -135,8 +136,6 @@ def payroll_event_handle(*, event: WebhookEvent) -> ImportQueueRecord:
     inbox records the event as ignored, with the reason). DELETE: an Import queue record, validated when
     processed.
     """
-    from apps.integrations.services.inbox import Ignore
-
     connection = event.connection
     action = str(event.payload.get("action") or event.event_type.rsplit(".", 1)[-1]).upper()
     client_number = event.company_external_id

@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 
 from apps.companies.scoping import CustomerScopedAdmin
 from apps.core.errors import ApplicationError
+from apps.employees.models import Employee
 
 from .. import selectors, services
 from ..models import (
@@ -345,7 +346,6 @@ class TicketAdmin(CustomerScopedAdmin):
         if not request.user.has_perm("support.add_diagnosticresult"):
             raise PermissionDenied
         ticket = self._ticket_or_404(request, pk)
-        from apps.employees.models import Employee
 
         candidates = Employee.objects.filter(company__company_set__customer=ticket.customer).select_related(
             "company"

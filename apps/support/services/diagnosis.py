@@ -9,7 +9,9 @@ from django.db import transaction
 from apps.core.errors import ApplicationError
 from apps.integrations.models import ApiCall
 
+from ..diagnostics import diagnose
 from ..models import (
+    DiagnosticResult,
     Ticket,
     TicketLogEntry,
 )
@@ -26,8 +28,6 @@ def employee_diagnose(*, employee, ticket: Ticket | None = None, acting_user=Non
     The provider call happens outside any transaction (a slow provider must not hold database locks); the
     result, its evidence links and the log line are then written together.
     """
-    from ..diagnostics import diagnose
-
     if ticket is not None and employee.company.company_set.customer_id != ticket.customer_id:
         raise ApplicationError("The employee belongs to another customer than the ticket.")
     diagnosis = diagnose(employee, client_factory=client_factory)
@@ -36,8 +36,6 @@ def employee_diagnose(*, employee, ticket: Ticket | None = None, acting_user=Non
 
 @transaction.atomic
 def _diagnosis_store(*, employee, ticket, diagnosis, acting_user):
-    from ..models import DiagnosticResult
-
     result = DiagnosticResult(
         ticket=ticket,
         employee=employee,

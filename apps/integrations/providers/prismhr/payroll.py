@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 
 from apps.core.errors import ProviderError
 
+from .. import client_for
 from ..base import parse_date, text
 from .client import Client
 
@@ -184,8 +185,6 @@ class PayrollClient:
 
     @classmethod
     def for_connection(cls, connection, **http_options) -> PayrollClient:
-        from .. import client_for
-
         client = client_for(connection, **http_options)
         if not isinstance(client, Client):
             raise ProviderError(f"{connection.name} is not a PrismHR connection.", permanent=True)
