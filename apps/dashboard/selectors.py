@@ -16,7 +16,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from apps.companies.selectors import scope_to_user
 from apps.employees.models import DownstreamAction, Employee, Person, StatusEvent
 from apps.integrations.models import SyncRun
 
@@ -99,15 +98,6 @@ def person_timeline(employee: Employee) -> PersonTimeline:
 
 
 # --- sync runs -----------------------------------------------------------------------------------------
-
-
-def visible_sync_run(user, pk: int) -> SyncRun:
-    """One sync run of a connection of a customer the user may see (DoesNotExist otherwise)."""
-    return scope_to_user(
-        SyncRun.objects.select_related("connection__customer", "company", "requested_by"),
-        user,
-        "connection__customer",
-    ).get(pk=pk)
 
 
 # What a run counts, by kind (the progress line's unit).

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 
 from apps.employees import selectors as employees_selectors
 from apps.employees.models import Employee
+from apps.integrations import selectors as integrations_selectors
 from apps.integrations.models import SyncRun
 
 from . import charts, selectors, timeline
@@ -153,7 +154,7 @@ def sync_run_progress(request: HttpRequest, pk: int) -> JsonResponse:
     if not request.user.has_perm("integrations.view_syncrun"):
         return JsonResponse({"message": "You may not see sync runs."}, status=403)
     try:
-        run = selectors.visible_sync_run(request.user, pk)
+        run = integrations_selectors.visible_sync_run(request.user, pk)
     except SyncRun.DoesNotExist:
         return JsonResponse({"message": "No such sync run."}, status=404)
     return JsonResponse(selectors.sync_run_progress(run))
@@ -161,7 +162,7 @@ def sync_run_progress(request: HttpRequest, pk: int) -> JsonResponse:
 
 def _run_or_404(request: HttpRequest, pk: int) -> SyncRun:
     try:
-        return selectors.visible_sync_run(request.user, pk)
+        return integrations_selectors.visible_sync_run(request.user, pk)
     except SyncRun.DoesNotExist as exc:
         raise Http404("No such sync run.") from exc
 

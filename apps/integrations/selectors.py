@@ -173,3 +173,12 @@ def connection_health(user, *, now: dt.datetime | None = None) -> list[Connectio
             )
         )
     return result
+
+
+def visible_sync_run(user, pk: int) -> SyncRun:
+    """One sync run of a connection of a customer the user may see (DoesNotExist otherwise)."""
+    return scope_to_user(
+        SyncRun.objects.select_related("connection__customer", "company", "requested_by"),
+        user,
+        "connection__customer",
+    ).get(pk=pk)
