@@ -22,6 +22,7 @@ from apps.integrations.models import ApiCall, Connection
 from apps.users.models import User
 
 from . import selectors, services
+from .escalation import refusal_message
 from .models import Category, KnowledgeArticle, State, Ticket
 
 
@@ -321,12 +322,20 @@ class TicketViewSet(
         return self._read(ticket)
 
     @extend_schema(
-        request=None, responses=DraftSerializer, description="The Level 2 draft (nothing is sent)."
+        request=None,
+        responses=DraftSerializer,
+        description=(
+            "The Level 2 draft (nothing is sent). A ticket about the hub's own configuration (mapping "
+            "needed, record filtering, held mass change, ...) has none: 400 with the reason."
+        ),
     )
     @action(detail=True, methods=["post"])
     def escalation(self, request, pk=None):
-        draft = selectors.escalation_draft_for(self.get_object())
-        return Response(draft.as_dict())
+        ticket = self.get_object()
+        refusal = selectors.escalation_refusal_for(ticket)
+        if refusal:
+            raise ApplicationError(refusal_message(refusal), extra={"field": "category"})
+        return Response(selectors.escalation_draft_for(ticket).as_dict())
 
     @extend_schema(request=SendSerializer, responses={201: EscalationOutSerializer})
     @action(detail=True, methods=["post"], url_path="escalation/send")

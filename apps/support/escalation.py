@@ -7,18 +7,57 @@ Seed 000 says exactly what the provider needs and what must stay home:
   stamps of the errors or events;
 - never PII about an employee, nothing company-sensitive, never the end user who reported it.
 Every free text is scrubbed by ``apps.support.redaction`` with the ticket's known personal values; the
-structured parts (IDs, URIs, timestamps) are written by this module, never copied from free text.
+structured parts (IDs, URIs, timestamps) are written by this module, never copied from free text. Names of
+the customer and its companies read "[customer]"; a word sharing 8 or more characters with the client ID
+reads "[client ID]" (a word that merely shares 7 letters with it, "Paylocity" and "aylocit", is left alone).
+
+An agent may edit the draft before it is sent. ``escalation_body_check`` checks only what the agent added
+or changed, word by word against the draft (``added_spans``), so the draft's own text is never flagged.
+
+Some tickets are about the hub's own configuration and have nothing to ask the provider
+(``escalation_refusal``): they are never escalated.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .redaction import Finding, KnownPii, find_pii, redact
+from .redaction import Finding, Hit, KnownPii, chunks, is_common_word, mask, redact, scan
 
 FRAGMENT_LENGTH = 7
+ADDED_PII_MESSAGE = "What you added to the escalation contains personal data; remove it and send again"
+
+# Tickets about the hub's own configuration: the provider has nothing to look into (seed 000 puts
+# transformations, mapping and record filtering on the integration owner). By category ...
+INTERNAL_ONLY_CATEGORIES = {
+    "mapping_needed": (
+        "A custom status code needs a mapping in this hub (seed 002: custom codes are mapped by the "
+        "integration owner); map it from the Status mappings page."
+    ),
+    "record_filtering": (
+        "Which records are in scope is decided by this hub's filter rules (seed 000: record filtering is "
+        "the integration owner's responsibility); change the filter rules."
+    ),
+}
+# ... and by the kind of problem an automatic ticket is about (the prefix of its key).
+INTERNAL_ONLY_PROBLEMS = {
+    "mapping-needed": INTERNAL_ONLY_CATEGORIES["mapping_needed"],
+    "mass-change": (
+        "Removals held by this hub's mass-change safeguard wait for an admin's decision: approve or reject "
+        "the held batch."
+    ),
+    "action-dead": (
+        "Deliveries to the customer's downstream app failed; the provider's API is not involved. Fix the "
+        "downstream endpoint, then replay the dead actions."
+    ),
+    "secret-expiring": (
+        "Renewing the connection's client secret is ours to do: store the renewed secret on the connection."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -104,15 +143,82 @@ def escalation_subject(provider_short_name: str, our_company_name: str) -> str:
     return f"{provider_short_name} x {our_company_name} -- API Concerns"
 
 
-def _client_id_windows(client_id: str) -> set[str]:
-    client_id = client_id.strip()
-    return {client_id[i : i + FRAGMENT_LENGTH] for i in range(max(len(client_id) - FRAGMENT_LENGTH + 1, 0))}
+def escalation_refusal(*, category: str, automatic_key: str = "") -> str:
+    """Why a ticket cannot be escalated to the provider ("" when it can): it is about our own configuration."""
+    problem = automatic_key.split(":", 1)[0]
+    return INTERNAL_ONLY_PROBLEMS.get(problem, "") or INTERNAL_ONLY_CATEGORIES.get(category, "")
 
 
-def _without_client_id(text: str, client_id: str) -> str:
-    """Replace any 7 or more characters of the client ID found in free text (only the fragment may leave)."""
-    for window in sorted(_client_id_windows(client_id), key=len, reverse=True):
-        text = text.replace(window, "[client ID]")
+def refusal_message(reason: str) -> str:
+    return f"This ticket is not escalated to the provider: {reason}"
+
+
+def _windows(value: str, length: int) -> set[str]:
+    value = value.strip().lower()
+    return {value[i : i + length] for i in range(max(len(value) - length + 1, 0))}
+
+
+def _shared_runs(word: str, client_id: str, minimum: int) -> list[str]:
+    """The maximal runs of at least ``minimum`` characters that ``word`` and ``client_id`` share (any case)."""
+    a, b = word.lower(), client_id.lower()
+    previous = [0] * (len(b) + 1)
+    runs = []
+    for i in range(1, len(a) + 1):
+        current = [0] * (len(b) + 1)
+        for j in range(1, len(b) + 1):
+            if a[i - 1] == b[j - 1]:
+                current[j] = previous[j - 1] + 1
+        for j in range(1, len(b) + 1):
+            ends_here = i == len(a) or j == len(b) or a[i] != b[j]
+            if current[j] >= minimum and ends_here:
+                runs.append(a[i - current[j] : i])
+        previous = current
+    return runs
+
+
+def _is_words(run: str, allowed_words: set[str]) -> bool:
+    """True when a shared run is made of whole ordinary words (or the provider's and our own names)."""
+    pieces = [p for p in re.split(r"[^0-9a-z]+", run) if p]
+    return bool(pieces) and all(
+        p in allowed_words or (len(p) >= 3 and p.isalpha() and is_common_word(p)) for p in pieces
+    )
+
+
+def client_id_hits(text: str, client_id: str, fragment: str, allowed_words: Sequence[str] = ()) -> list[Hit]:
+    """Words of ``text`` that give away more of the client ID than its fragment.
+
+    A word (a whitespace-separated piece, punctuation trimmed) is refused when it shares a run of 8 or more
+    characters with the client ID, or when it is another 7 characters of it than the fragment. A run made
+    of ordinary words, or of ``allowed_words`` (the provider's name: "Paylocity" of a client ID
+    "sandbox-paylocity-client"), gives nothing away; nor does a word sharing only 7 letters with the ID
+    ("Paylocity" and "aylocit").
+    """
+    if len(client_id.strip()) <= FRAGMENT_LENGTH:
+        return []
+    allowed = {w.lower() for text_ in allowed_words for w in re.findall(r"[0-9A-Za-z]+", text_)}
+    sevens = _windows(client_id, FRAGMENT_LENGTH) - {fragment.lower()}
+    hits = []
+    for token in chunks(text):
+        value = token.text.lower()
+        runs = _shared_runs(value, client_id.strip(), FRAGMENT_LENGTH + 1)
+        if any(not _is_words(run, allowed) for run in runs):
+            kind = "more of the API client ID than its 7-character fragment"
+        elif value in sevens and not _is_words(value, allowed):
+            kind = "another 7 characters of the API client ID than its fragment"
+        else:
+            continue
+        hits.append(Hit(kind, token.start, token.end, token.text, "[client ID]"))
+    return hits
+
+
+def _own_names(data: EscalationInput) -> tuple[str, ...]:
+    return (data.provider_name, data.provider_short_name, data.our_company_name)
+
+
+def _without_client_id(text: str, client_id: str, fragment: str, allowed_words: Sequence[str]) -> str:
+    """Replace the words that give away more of the client ID than its fragment (only the fragment leaves)."""
+    for hit in sorted(client_id_hits(text, client_id, fragment, allowed_words), key=lambda h: -h.start):
+        text = text[: hit.start] + hit.replacement + text[hit.end :]
     return text
 
 
@@ -132,8 +238,11 @@ def escalation_draft_build(data: EscalationInput) -> EscalationDraft:
     today = data.today or dt.date.today()
     known = data.known_pii.merge(KnownPii(secrets=(data.client_id,) if data.client_id else ()))
 
+    fragment = client_id_fragment(data.client_id, data.fragment_end) if data.client_id else ""
+
     def clean(text: str) -> str:
-        return _without_client_id(redact(text, known=known, today=today), data.client_id).strip()
+        text = redact(text, known=known, today=today)
+        return _without_client_id(text, data.client_id, fragment, _own_names(data)).strip()
 
     def clean_uri(uri: str) -> str:
         # A request URI is ours, not free text, and seed 000 wants it as it was sent: scrub personal data and
@@ -141,7 +250,6 @@ def escalation_draft_build(data: EscalationInput) -> EscalationDraft:
         # survive a client ID that happens to contain it).
         return redact(uri, known=known, today=today).strip()
 
-    fragment = client_id_fragment(data.client_id, data.fragment_end) if data.client_id else ""
     which = "first" if data.fragment_end == "first" else "last"
 
     ours = [line for line in data.log if not line.customer]
@@ -229,12 +337,60 @@ def escalation_draft_build(data: EscalationInput) -> EscalationDraft:
     )
 
 
+def added_spans(draft_body: str, body: str) -> list[tuple[int, int]]:
+    """The character ranges of ``body`` that the agent added or changed, word by word against the draft.
+
+    The two texts are compared as sequences of whitespace-separated words (a diff at word level): a word
+    typed into the draft is added, whole; a draft line the agent moved elsewhere counts as added too, and
+    ``escalation_body_check`` then finds nothing in it because its findings would be the draft's own text.
+    """
+    old = [t.text for t in chunks(draft_body)]
+    new = chunks(body)
+    matcher = difflib.SequenceMatcher(a=old, b=[t.text for t in new], autojunk=False)
+    spans = []
+    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("insert", "replace"):
+            spans.extend((t.start, t.end) for t in new[j1:j2])
+    return spans
+
+
+def _line_of(text: str, position: int) -> tuple[int, str]:
+    start = text.rfind("\n", 0, position) + 1
+    end = text.find("\n", position)
+    return text.count("\n", 0, position) + 1, text[start : end if end != -1 else len(text)].strip()
+
+
 def escalation_body_check(body: str, data: EscalationInput, draft: EscalationDraft) -> list[Finding]:
-    """List the personal data in a (possibly edited) body, ignoring the IDs and URIs the draft put there."""
+    """List the personal data the agent put into the draft (``body`` is the edited draft).
+
+    Only the words added or changed against the draft are checked (``added_spans``); a finding that is
+    text of the draft itself (an ID, a URI, a word moved elsewhere) is not one. Each finding names its kind,
+    the value masked ("G**** H*****"), its line and the line with every finding on it masked.
+    """
+    spans = added_spans(draft.body, body)
+    if not spans:
+        return []
     known = data.known_pii.merge(KnownPii(secrets=(data.client_id,) if data.client_id else ()))
-    findings = find_pii(body, known=known, allowed=draft.allowed, today=data.today)
-    extra = sorted(
-        w for w in _client_id_windows(data.client_id) if w != draft.client_id_fragment and w in body
+    hits = scan(body, known=known, today=data.today) + client_id_hits(
+        body, data.client_id, draft.client_id_fragment, _own_names(data)
     )
-    findings.extend(Finding("more of the API client ID than its 7-character fragment", w) for w in extra[:1])
+
+    def added(hit: Hit) -> bool:
+        return any(start < hit.end and hit.start < end for start, end in spans)
+
+    def drafted(hit: Hit) -> bool:  # the draft's own text, as a whole word of it (an ID, a URI)
+        return bool(re.search(rf"(?<!\w){re.escape(hit.text)}(?!\w)", draft.body))
+
+    found: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: h.start):
+        overlaps = any(h.start < hit.end and hit.start < h.end for h in found)
+        if added(hit) and not drafted(hit) and not overlaps:
+            found.append(hit)
+    masked = body
+    for hit in found:
+        masked = masked[: hit.start] + mask(hit.text) + masked[hit.end :]
+    findings = []
+    for hit in sorted(found, key=lambda h: h.start):
+        line, excerpt = _line_of(masked, hit.start)
+        findings.append(Finding(hit.kind, mask(hit.text), line=line, excerpt=excerpt[:160]))
     return findings

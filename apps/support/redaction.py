@@ -4,8 +4,8 @@ Why: a Level 2 escalation leaves the company (seed 000: no PII about an employee
 free text (log entries, expected / actual results) and paste things into it. Two nets catch what must not
 leave:
 1. known values: the names, e-mails, IDs, birth dates, phones, addresses and pay of the employees linked to
-   the ticket and the reporter's name and e-mail, matched exactly (names as whole words, any case; dates in
-   the usual spellings);
+   the ticket and the reporter's name and e-mail, matched exactly (dates in the usual spellings; names as
+   words, never inside another word: see ``name_hits``; a team reporting, "Customer HRIS team", only whole);
 2. patterns: e-mail addresses, phone numbers, SSN-like numbers, dates of birth (a date written next to
    "DOB" / "born" / "birth", or any date older than ``OLD_DATE_YEARS``), street addresses and money amounts.
 """
@@ -13,9 +13,12 @@ leave:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from english_words import get_english_words_set
 
 REDACTED = "[redacted]"
 # A date at least this many years before today is treated as a possible birth date. Effective dates that
@@ -74,11 +77,39 @@ MONEY_RE = re.compile(
 )
 
 
+# Words that make a reporter's name a team's label ("Customer HRIS team", "Payroll Team") rather than a
+# person's: such a label is refused only whole, its words stay usable one by one.
+TEAM_WORDS = frozenset(
+    {
+        "team",
+        "department",
+        "dept",
+        "group",
+        "desk",
+        "office",
+        "support",
+        "services",
+        "service",
+        "staff",
+        "customer",
+        "client",
+        "hr",
+        "hris",
+        "it",
+        "payroll",
+        "admin",
+        "administration",
+        "operations",
+        "ops",
+    }
+)
+
+
 @dataclass(frozen=True)
 class KnownPii:
-    """Values known to belong to the people linked to a ticket (employees, the reporter)."""
+    """Values known to belong to the people linked to a ticket (employees, the reporter) and its customer."""
 
-    names: Sequence[str] = ()
+    names: Sequence[str] = ()  # people: the whole name, and each part (see ``name_hits``)
     emails: Sequence[str] = ()
     national_ids: Sequence[str] = ()
     birth_dates: Sequence[dt.date] = ()
@@ -86,38 +117,174 @@ class KnownPii:
     addresses: Sequence[str] = ()
     pay_amounts: Sequence[str] = ()
     secrets: Sequence[str] = ()  # e.g. the full API client ID: never more than its fragment may leave
-    phrases: Sequence[str] = ()  # matched whole only: company and customer names, other sensitive words
+    phrases: Sequence[str] = ()  # matched whole only: other sensitive values (from a provider's record)
+    labels: Sequence[str] = ()  # a team reporting a concern ("Customer HRIS team"): matched whole only
+    organisations: Sequence[str] = ()  # customer, company set and company names: whole, shown as [customer]
 
     def merge(self, other: KnownPii) -> KnownPii:
         return KnownPii(
-            **{
-                name: (*getattr(self, name), *getattr(other, name))
-                for name in (
-                    "names",
-                    "emails",
-                    "national_ids",
-                    "birth_dates",
-                    "phones",
-                    "addresses",
-                    "pay_amounts",
-                    "secrets",
-                    "phrases",
-                )
-            }
+            **{name: (*getattr(self, name), *getattr(other, name)) for name in KnownPii.__dataclass_fields__}
         )
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One piece of personal data found in a text."""
+    """One piece of personal data found in a text; ``line`` and ``excerpt`` say where (0 / "" if unknown)."""
 
     kind: str
     text: str
+    line: int = 0
+    excerpt: str = ""
+
+    def describe(self) -> str:
+        where = f" on line {self.line}" if self.line else ""
+        quote = f": \u201c{self.excerpt}\u201d" if self.excerpt else ""
+        return f"{self.kind} \u201c{self.text}\u201d{where}{quote}"
 
 
-@dataclass
-class _Scan:
-    findings: list[Finding] = field(default_factory=list)
+@dataclass(frozen=True)
+class Hit:
+    """Where one piece of personal data lies in a text (``text[start:end]``)."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+    replacement: str = REDACTED
+
+
+# --- common English words ----------------------------------------------------------------------------------
+
+
+@functools.cache
+def common_words() -> frozenset[str]:
+    """Lower-case entries of Webster's 2nd (web2) and GCIDE: common words, not proper nouns.
+
+    ``john`` is no entry (only ``John`` is), ``grace`` and ``will`` are.
+    """
+    words = get_english_words_set(["web2", "gcide"], alpha=True)
+    return frozenset({w for w in words if w.islower()} | EVERYDAY_WORDS)
+
+
+# Everyday words the two old dictionaries lack.
+EVERYDAY_WORDS = frozenset(
+    {
+        "box",
+        "ok",
+        "okay",
+        "email",
+        "online",
+        "offline",
+        "website",
+        "webhook",
+        "login",
+        "logout",
+        "signup",
+        "username",
+        "password",
+        "dashboard",
+        "workflow",
+        "timestamp",
+        "screenshot",
+        "spreadsheet",
+        "inbox",
+    }
+)
+_CONTRACTION_TAILS = {"s", "t", "re", "ve", "ll", "d", "m"}
+
+
+def _base_forms(word: str) -> set[str]:
+    """Return ``word`` and the stems its usual English endings leave (checks, checked, checking, ...)."""
+    out = {word}
+    for suffix, repl in (
+        ("ies", "y"),
+        ("es", ""),
+        ("s", ""),
+        ("ied", "y"),
+        ("ed", ""),
+        ("ed", "e"),
+        ("ing", ""),
+        ("ing", "e"),
+        ("ly", ""),
+        ("er", ""),
+        ("ers", ""),
+        ("est", ""),
+    ):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            stem = word[: -len(suffix)] + repl
+            out.add(stem)
+            if len(stem) >= 3 and stem[-1] == stem[-2] and not repl:  # mapped -> mapp -> map
+                out.add(stem[:-1])
+    return out
+
+
+def is_common_word(word: str) -> bool:
+    """True for an ordinary English word in any usual form ("Thank", "looking", "mapped", "don't")."""
+    word = word.lower().replace("\u2019", "'")
+    if not word or not word.replace("'", "").replace("-", "").isalpha():
+        return False
+    words = common_words()
+    pieces = [p for p in re.split(r"[-']", word) if p]
+    if not pieces:
+        return False
+    for index, piece in enumerate(pieces):
+        if index > 0 and "'" in word and piece in _CONTRACTION_TAILS:
+            continue
+        if not any(form in words for form in _base_forms(piece)):
+            return False
+    return True
+
+
+def is_team_label(name: str) -> bool:
+    """True when a reporter's name is a team's label, not a person's ("Customer HRIS team")."""
+    return any(part.lower() in TEAM_WORDS for part in re.split(r"[\s,]+", name) if part)
+
+
+# --- tokens ------------------------------------------------------------------------------------------------
+
+# A word is letters only, never part of an ID: "Ada" of "Ada1234" or "x_Ada" is no word.
+_WORD_RE = re.compile(r"(?<!\w)[^\W\d_]+(?:['\u2019-][^\W\d_]+)*(?!\w)")
+_CHUNK_RE = re.compile(r"\S+")
+_TRIM = "\"'()[]{}<>.,;:!?*\u201c\u201d\u2018\u2019"
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+
+def words(text: str) -> list[Token]:
+    """The words of a text (letters, with inner apostrophes and hyphens); a possessive 's is not part of it."""
+    out = []
+    for match in _WORD_RE.finditer(text):
+        value, end = match.group(0), match.end()
+        possessive = re.search(r"['\u2019]s$", value)
+        if possessive and len(value) > 2:
+            value, end = value[: possessive.start()], match.start() + possessive.start()
+        out.append(Token(value, match.start(), end))
+    return out
+
+
+def chunks(text: str) -> list[Token]:
+    """The whitespace-separated pieces of a text with surrounding punctuation trimmed (IDs, e-mails, words)."""
+    out = []
+    for match in _CHUNK_RE.finditer(text):
+        raw = match.group(0)
+        value = raw.strip(_TRIM)
+        if value:
+            start = match.start() + len(raw) - len(raw.lstrip(_TRIM))
+            out.append(Token(value, start, start + len(value)))
+    return out
+
+
+def mask(value: str) -> str:
+    """Show a found value without repeating it: the first character of each word, the rest as ``*``."""
+    return re.sub(r"(?<=[^\W_])[^\W_]|(?<=\*)[^\W_]", "*", value)
+
+
+# --- dates, known values -------------------------------------------------------------------------------------
 
 
 def date_spellings(value: dt.date) -> set[str]:
@@ -158,58 +325,116 @@ def _digits_variants(value: str) -> set[str]:
     return {v for v in out if len(v) >= 4}
 
 
-def _name_tokens(names: Iterable[str]) -> set[str]:
-    tokens: set[str] = set()
-    for name in names:
-        name = " ".join(name.split())
-        if not name:
-            continue
-        tokens.add(name)
-        parts = [p for p in re.split(r"[\s,]+", name) if p]
-        if len(parts) > 1:
-            tokens.add(f"{parts[-1]}, {' '.join(parts[:-1])}")
-        for part in parts:
-            tokens.update(p for p in (part, *part.split("-")) if len(p) >= 2)
-    return tokens
-
-
-def _known_patterns(known: KnownPii) -> list[tuple[str, re.Pattern[str]]]:
-    """Compile the known values into (kind, pattern) pairs, longest first so full names go before parts."""
-    plain: list[tuple[str, str]] = []
+def _known_patterns(known: KnownPii) -> list[tuple[str, re.Pattern[str], str]]:
+    """Compile the known values into (kind, pattern, replacement), longest first so whole values go first."""
+    plain: list[tuple[str, str, str]] = []
     for email in known.emails:
         if email.strip():
-            plain.append(("email address", email.strip()))
+            plain.append(("email address", email.strip(), REDACTED))
     for value in known.national_ids:
-        plain.extend(("national ID", v) for v in _digits_variants(value))
+        plain.extend(("national ID", v, REDACTED) for v in _digits_variants(value))
     for value in known.phones:
-        plain.extend(("phone number", v) for v in _digits_variants(value))
+        plain.extend(("phone number", v, REDACTED) for v in _digits_variants(value))
     for value in known.addresses:
         value = " ".join(value.split())
         if len(value) >= 4:
-            plain.append(("address", value))
-            plain.extend(("address", line.strip()) for line in value.split(",") if len(line.strip()) >= 6)
+            plain.append(("address", value, REDACTED))
+            plain.extend(
+                ("address", line.strip(), REDACTED) for line in value.split(",") if len(line.strip()) >= 6
+            )
     for value in known.pay_amounts:
-        value = value.strip()
-        if value:
-            plain.append(("pay amount", value))
+        if value.strip():
+            plain.append(("pay amount", value.strip(), REDACTED))
     for value in known.secrets:
         if len(value.strip()) >= 8:
-            plain.append(("full API client ID", value.strip()))
+            plain.append(("full API client ID", value.strip(), "[client ID]"))
     for value in known.phrases:
         value = " ".join(value.split())
         if len(value) >= 3:
-            plain.append(("company-sensitive name", value))
+            plain.append(("sensitive value from the provider's record", value, REDACTED))
+    for value in known.labels:
+        value = " ".join(value.split())
+        if len(value) >= 3:
+            plain.append(("name", value, REDACTED))
+    for value in known.organisations:
+        value = " ".join(value.split())
+        if len(value) >= 3:
+            plain.append(("company-sensitive name", value, "[customer]"))
     for value in known.birth_dates:
-        plain.extend(("birth date", s) for s in date_spellings(value))
+        plain.extend(("birth date", s, REDACTED) for s in date_spellings(value))
 
-    patterns: list[tuple[str, re.Pattern[str]]] = []
-    for kind, value in sorted(set(plain), key=lambda kv: -len(kv[1])):
-        escaped = re.escape(value)
-        # Digits must not be part of a longer number; other values must not be glued into a longer word.
-        patterns.append((kind, re.compile(rf"(?<![\w]){escaped}(?![\w])", re.IGNORECASE)))
-    for token in sorted(_name_tokens(known.names), key=len, reverse=True):
-        patterns.append(("name", re.compile(rf"(?<!\w){re.escape(token)}(?!\w)", re.IGNORECASE)))
+    patterns = []
+    for kind, value, replacement in sorted(set(plain), key=lambda kv: -len(kv[1])):
+        # Spaces match any run of whitespace; the value must not be glued into a longer word or number.
+        escaped = r"\s+".join(re.escape(part) for part in value.split(" "))
+        patterns.append((kind, re.compile(rf"(?<!\w){escaped}(?!\w)", re.IGNORECASE), replacement))
     return patterns
+
+
+# --- names ---------------------------------------------------------------------------------------------------
+
+
+def _name_parts(name: str) -> list[str]:
+    return [p for p in re.split(r"[\s,]+", name) if p]
+
+
+def name_hits(text: str, names: Iterable[str]) -> list[Hit]:
+    """Find the people's names in ``text`` as words, never inside another word.
+
+    1. The whole name (its parts in order, or "Last, First", or first and last without the middle ones):
+       in any case.
+    2. One part alone ("Hopper", a hyphenated surname's half "Lopez"): when written with a capital letter,
+       or in any case when it is no common English word ("okafor"); "grace period" and "will" pass.
+    """
+    sequences: set[tuple[str, ...]] = set()
+    parts: set[str] = set()
+    for name in names:
+        split = [p.lower() for p in _name_parts(name)]
+        if not split:
+            continue
+        sequences.add(tuple(split))
+        if len(split) > 1:
+            sequences.add((split[-1], *split[:-1]))  # "Hopper, Grace"
+            sequences.add((split[0], split[-1]))
+            sequences.add((split[-1], split[0]))
+        for part in split:
+            parts.update(p for p in (part, *re.split(r"[-'\u2019]", part)) if len(p) >= 2)
+    if not sequences:
+        return []
+    tokens = words(text)
+    lowered = [t.text.lower() for t in tokens]
+    hits: list[Hit] = []
+    covered: set[int] = set()
+    for sequence in sorted(sequences, key=len, reverse=True):
+        if len(sequence) < 2:
+            continue
+        for i in range(len(tokens) - len(sequence) + 1):
+            if any(i + k in covered for k in range(len(sequence))):
+                continue
+            if tuple(lowered[i : i + len(sequence)]) != sequence:
+                continue
+            gaps = [text[tokens[i + k].end : tokens[i + k + 1].start] for k in range(len(sequence) - 1)]
+            if all(re.fullmatch(r"[ \t]*,?[ \t]*", gap) for gap in gaps):  # on one line
+                covered.update(range(i, i + len(sequence)))
+                start, end = tokens[i].start, tokens[i + len(sequence) - 1].end
+                hits.append(Hit("name", start, end, text[start:end]))
+    for i, token in enumerate(tokens):
+        if i in covered:
+            continue
+        pieces = [(token.text, token.start)]
+        if token.text.lower() not in parts:
+            offset = 0
+            for piece in re.split(r"([-'\u2019])", token.text):
+                pieces.append((piece, token.start + offset))
+                offset += len(piece)
+            pieces = pieces[1:]
+        for piece, start in pieces:
+            if piece.lower() in parts and (piece[:1].isupper() or not is_common_word(piece)):
+                hits.append(Hit("name", start, start + len(piece), piece))
+    return hits
+
+
+# --- the scan ------------------------------------------------------------------------------------------------
 
 
 def _is_old_date(match: re.Match[str], today: dt.date, kind: str) -> bool:
@@ -252,29 +477,64 @@ def _pattern_passes(today: dt.date) -> list[tuple[str, re.Pattern[str], object]]
     ]
 
 
-def _run(text: str, known: KnownPii, today: dt.date, scan: _Scan | None) -> str:
-    def substitute(kind: str, pattern: re.Pattern[str], keep, value: str) -> str:
-        def repl(match: re.Match[str]) -> str:
-            if keep is not None and not keep(match):
-                return match.group(0)
-            if scan is not None:
-                scan.findings.append(Finding(kind, match.group(0)))
-            return REDACTED
+_BLOCK = "\u2588"  # stands in for what a pass found, so later passes neither see it nor shift positions
 
-        return pattern.sub(repl, value)
 
-    for kind, pattern in _known_patterns(known):
-        text = substitute(kind, pattern, None, text)
+def scan(text: str, *, known: KnownPii = KnownPii(), today: dt.date | None = None) -> list[Hit]:
+    """Every piece of personal data in ``text``, in the order of the passes: known values, names, patterns.
+
+    What a pass found is blocked out (same length) before the next pass runs, so a name inside an e-mail
+    address is reported once, as the address.
+    """
+    if not text:
+        return []
+    today = today or dt.date.today()
+    hits: list[Hit] = []
+    work = text
+
+    def block(found: Iterable[Hit]) -> None:
+        nonlocal work
+        for hit in found:
+            hits.append(Hit(hit.kind, hit.start, hit.end, text[hit.start : hit.end], hit.replacement))
+            work = work[: hit.start] + _BLOCK * (hit.end - hit.start) + work[hit.end :]
+
+    for kind, pattern, replacement in _known_patterns(known):
+        block([Hit(kind, m.start(), m.end(), m.group(0), replacement) for m in pattern.finditer(work)])
+    block(name_hits(work, known.names))
     for kind, pattern, keep in _pattern_passes(today):
-        text = substitute(kind, pattern, keep, text)
-    return text
+        # Line by line: a pattern never spans lines ("6700" ending one line and "API drive." starting the
+        # next are no street address; "HTTP 200" is no country code of a phone number on the next line).
+        found, offset = [], 0
+        for line in work.split("\n"):
+            found.extend(
+                Hit(kind, offset + m.start(), offset + m.end(), m.group(0))
+                for m in pattern.finditer(line)
+                if (keep is None or keep(m)) and _BLOCK not in m.group(0)
+            )
+            offset += len(line) + 1
+        block(found)
+    return sorted(hits, key=lambda h: h.start)
+
+
+def replace_hits(text: str, hits: Iterable[Hit]) -> str:
+    """Return ``text`` with each (non-overlapping) hit replaced by its replacement."""
+    out, position = [], 0
+    for hit in sorted(hits, key=lambda h: h.start):
+        if hit.start < position:
+            continue
+        out.append(text[position : hit.start])
+        out.append(hit.replacement)
+        position = hit.end
+    out.append(text[position:])
+    return "".join(out)
 
 
 def redact(text: str, *, known: KnownPii = KnownPii(), today: dt.date | None = None) -> str:
-    """Return ``text`` with every piece of personal data replaced by ``[redacted]``."""
+    """Return ``text`` with every piece of personal data replaced by ``[redacted]`` (names of the customer
+    and its companies by ``[customer]``)."""
     if not text:
         return ""
-    return _run(text, known, today or dt.date.today(), None)
+    return replace_hits(text, scan(text, known=known, today=today))
 
 
 def find_pii(
@@ -285,13 +545,12 @@ def find_pii(
     today: dt.date | None = None,
 ) -> list[Finding]:
     """List the personal data in ``text``; what lies inside an ``allowed`` string (an ID, a URI the draft
-    itself put there) is not reported.
-
-    Used to re-check a body an agent edited before it is sent.
-    """
+    itself put there) is not reported."""
     if not text:
         return []
     allowed = [a for a in allowed if a]
-    scan = _Scan()
-    _run(text, known, today or dt.date.today(), scan)
-    return [f for f in scan.findings if not any(f.text in a for a in allowed)]
+    return [
+        Finding(h.kind, h.text)
+        for h in scan(text, known=known, today=today)
+        if not any(h.text in a for a in allowed)
+    ]

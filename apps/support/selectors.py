@@ -26,7 +26,16 @@ from apps.users.roles import ADMINS, SUPPORT
 
 from .conf import support_settings_load
 from .diagnostics import verdict
-from .escalation import ApiCallLine, EmployeeRef, EscalationDraft, EscalationInput, EventLine, LogLine
+from .escalation import (
+    ApiCallLine,
+    EmployeeRef,
+    EscalationDraft,
+    EscalationInput,
+    EventLine,
+    LogLine,
+    escalation_draft_build,
+    escalation_refusal,
+)
 from .models import (
     OPEN_STATES,
     Category,
@@ -37,7 +46,7 @@ from .models import (
     TicketEvidence,
     TicketLogEntry,
 )
-from .redaction import KnownPii
+from .redaction import KnownPii, is_team_label
 
 # Keys of provider data (diagnostics) whose values are personal: scrubbed wherever they appear in free text.
 _PII_KEY_WORDS = (
@@ -194,14 +203,19 @@ def known_pii_for(
     """Collect the personal values linked to a ticket: its employees, their persons, the reporter.
 
     Also the names of any other employee of the customer that the ticket's texts (or ``extra_texts``, an
-    edited escalation body) mention, the customer's and companies' names (company-sensitive) and personal
-    values found in diagnostics results attached as evidence (the provider's record may hold phones,
-    addresses, pay).
+    edited escalation body) mention, the names of the customer, its company sets and companies (shown as
+    "[customer]" in an escalation) and personal values found in diagnostics results attached as evidence
+    (the provider's record may hold phones, addresses, pay). A reporter that is a team ("Customer HRIS
+    team") is a label, refused only whole; a person reporting is a name like an employee's.
     """
-    names: list[str] = [ticket.reporter_name] if ticket.reporter_name else []
+    names: list[str] = []
+    labels: list[str] = []
+    if ticket.reporter_name.strip():
+        (labels if is_team_label(ticket.reporter_name) else names).append(ticket.reporter_name)
     names.extend(mentioned_employee_names(ticket.customer_id, [*_ticket_texts(ticket), *extra_texts]))
     emails: list[str] = [ticket.reporter_email] if ticket.reporter_email else []
-    phrases: list[str] = [ticket.customer.name]
+    organisations: list[str] = [ticket.customer.name]
+    organisations.extend(ticket.customer.company_sets.values_list("name", flat=True))
     for employee in ticket.employees.select_related("person"):
         names.append(f"{employee.first_name} {employee.last_name}")
         if employee.work_email:
@@ -212,7 +226,7 @@ def known_pii_for(
                 emails.append(person.work_email)
             if person.display_name:
                 names.append(person.display_name)
-    phrases.extend(company.name for company in ticket.companies.all())
+    organisations.extend(company.name for company in ticket.companies.all())
     extra_values: list[str] = []
     for _link, obj in evidence if evidence is not None else evidence_objects(ticket):
         result = getattr(obj, "result", None)
@@ -221,7 +235,9 @@ def known_pii_for(
     return KnownPii(
         names=tuple(n for n in names if n.strip()),
         emails=tuple(emails),
-        phrases=tuple(p for p in (*phrases, *extra_values) if p),
+        phrases=tuple(p for p in extra_values if p),
+        labels=tuple(labels),
+        organisations=tuple(o for o in organisations if o),
     )
 
 
@@ -322,10 +338,13 @@ def escalation_input_for(
     )
 
 
+def escalation_refusal_for(ticket: Ticket) -> str:
+    """Why this ticket cannot be escalated to the provider ("" when it can): see ``escalation_refusal``."""
+    return escalation_refusal(category=ticket.category, automatic_key=ticket.automatic_key)
+
+
 def escalation_draft_for(ticket: Ticket) -> EscalationDraft:
     """Build the Level 2 draft of a ticket (nothing is saved)."""
-    from .escalation import escalation_draft_build
-
     return escalation_draft_build(escalation_input_for(ticket))
 
 

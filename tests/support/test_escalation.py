@@ -11,10 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from apps.support.escalation import (
-    ApiCallLine,
     EmployeeRef,
-    EscalationInput,
-    EventLine,
     LogLine,
     client_id_fragment,
     escalation_body_check,
@@ -23,38 +20,7 @@ from apps.support.escalation import (
     utc_iso,
 )
 from apps.support.redaction import KnownPii, date_spellings
-
-TODAY = dt.date(2026, 6, 1)
-AT = dt.datetime(2026, 5, 30, 14, 5, 9, tzinfo=dt.UTC)
-URI = "https://api.paylocity.com/api/v2/companies/6700/employees/123"
-
-
-def make_input(**overrides) -> EscalationInput:
-    values = {
-        "ticket_id": 42,
-        "provider_name": "Paylocity",
-        "provider_short_name": "PCTY",
-        "our_company_name": "Payroll Integration Hub",
-        "to_address": "webservices@paylocity.com",
-        "category_label": "Incorrect data on feed: pull",
-        "title": "Terminated employee still active in the feed",
-        "expected_result": "Employee 123 shows status T from 2026-05-15.",
-        "actual_result": "The GET returns status A.",
-        "client_id": "AbCdEfG-1234567-zyxwvut",
-        "fragment_end": "first",
-        "log": [
-            LogLine(at=AT, text="Compared the GET with the provider screen."),
-            LogLine(at=AT + dt.timedelta(minutes=5), text="Re-entered the termination.", customer=True),
-        ],
-        "company_ids": ["6700"],
-        "employees": [EmployeeRef(company_id="6700", employee_id="123")],
-        "api_calls": [ApiCallLine(method="GET", uri=URI, status=200, at=AT)],
-        "events": [EventLine(label="webhook event (processed) recorded", at=AT - dt.timedelta(hours=1))],
-        "today": TODAY,
-    }
-    values.update(overrides)
-    return EscalationInput(**values)
-
+from tests.support.escalation_data import AT, URI, make_input, national_ids, phones
 
 BASELINE = escalation_draft_build(make_input())
 STATIC_WORDS = {w.lower() for w in re.findall(r"[A-Za-z]+", BASELINE.subject + " " + BASELINE.body)} | {
@@ -131,32 +97,6 @@ name_part = st.one_of(
     st.sampled_from(FIRST_NAMES + LAST_NAMES), st.from_regex(r"[A-Z][a-z]{2,11}", fullmatch=True)
 )
 STREETS = ["Street", "St", "Avenue", "Ave", "Road", "Lane", "Drive", "Blvd", "Court", "Way"]
-
-
-@st.composite
-def national_ids(draw):
-    digits = draw(st.from_regex(r"[1-8][0-9]{8}", fullmatch=True))
-    style = draw(st.sampled_from(["dashed", "spaced", "plain"]))
-    return {
-        "dashed": f"{digits[:3]}-{digits[3:5]}-{digits[5:]}",
-        "spaced": f"{digits[:3]} {digits[3:5]} {digits[5:]}",
-        "plain": digits,
-    }[style]
-
-
-@st.composite
-def phones(draw):
-    area = draw(st.integers(201, 989))
-    mid = draw(st.integers(200, 999))
-    end = draw(st.integers(0, 9999))
-    style = draw(st.sampled_from(["paren", "dash", "dot", "intl", "plain"]))
-    return {
-        "paren": f"({area}) {mid}-{end:04d}",
-        "dash": f"{area}-{mid}-{end:04d}",
-        "dot": f"{area}.{mid}.{end:04d}",
-        "intl": f"+1 {area} {mid} {end:04d}",
-        "plain": f"{area}{mid}{end:04d}",
-    }[style]
 
 
 @st.composite
@@ -282,14 +222,15 @@ def test_draft_holds_no_personal_data_and_exactly_one_client_id_fragment(people,
     # then no personal value of any employee appears
     for p in people:
         assert _leaks(text, p) == []
-    # and exactly one 7-character fragment of the client ID appears: the configured one (a window that is
-    # also a word of the draft's own wording, like "Employe" of "Employee IDs", is not a piece of the ID)
+    # and the configured 7-character fragment names the client ID, and no run of 8 or more of its characters
+    # appears (a run that is also the draft's own wording, like "Employee" of "Employee IDs", is no piece of
+    # the ID; the request URIs are quoted as sent, seed 000)
     wording = escalation_draft_build(make_input(title="x", client_id="~" * len(client_id), fragment_end=end))
     own_words = wording.subject + "\n" + wording.body
-    # the request URIs are quoted as sent (seed 000): a window of the client ID inside one is not a leak
-    own_words += "\n" + "\n".join(line for line in text.splitlines() if "://" in line)
-    windows = {client_id[i : i + 7] for i in range(len(client_id) - 6)}
-    assert {w for w in windows if w in text and (w == fragment or w not in own_words)} == {fragment}
+    assert f"7 characters): {fragment}\n" in draft.body
+    outside_uris = "\n".join(line for line in text.splitlines() if "://" not in line)
+    runs = {client_id[i : i + 8] for i in range(len(client_id) - 7)}
+    assert {r for r in runs if r in outside_uris and r not in own_words} == set()
     # and the IDs Level 2 needs are all there
     for p in people:
         assert p["company_id"] in draft.body and p["employee_id"] in draft.body

@@ -17,6 +17,7 @@ from apps.core.errors import ApplicationError
 from apps.employees.models import Employee
 
 from .. import selectors, services
+from ..escalation import ADDED_PII_MESSAGE
 from ..models import (
     State,
     Ticket,
@@ -138,12 +139,15 @@ class TicketAdmin(CustomerScopedAdmin):
         )
         return format_html(
             '{}Knowledge base: {} (<a href="{}">all of this category</a>)<br>'
-            '<a class="button" href="{}">Preview / edit / send the Level 2 escalation</a> '
+            '<a class="button" href="{}">{}</a> '
             '<a class="button" href="{}">Check an employee now</a>',
             self._map_link(obj),
             article_links or "none yet",
             kb_url,
             reverse("admin:support_ticket_escalation", args=[obj.pk]),
+            "Why this ticket is not escalated"
+            if selectors.escalation_refusal_for(obj)
+            else "Preview / edit / send the Level 2 escalation",
             reverse("admin:support_ticket_diagnose", args=[obj.pk]),
         )
 
@@ -316,16 +320,18 @@ class TicketAdmin(CustomerScopedAdmin):
         if not request.user.has_perms(["support.view_ticket", "support.add_escalation"]):
             raise PermissionDenied
         ticket = self._ticket_or_404(request, pk)
-        draft = selectors.escalation_draft_for(ticket)
-        body = draft.body
-        if request.method == "POST":
+        # A ticket about our own configuration gets the reason instead of a draft and a send button.
+        refusal = selectors.escalation_refusal_for(ticket)
+        draft = None if refusal else selectors.escalation_draft_for(ticket)
+        body = draft.body if draft else ""
+        findings: list[dict] = []
+        if request.method == "POST" and draft is not None:
             body = request.POST.get("body", draft.body)
             try:
                 services.escalation_send(ticket=ticket, acting_user=request.user, body=body)
             except ApplicationError as exc:
-                messages.error(request, exc.message)
-                for finding in exc.extra.get("findings", []):
-                    messages.warning(request, f"{finding['kind']}: {finding['text']}")
+                findings = exc.extra.get("findings", [])
+                messages.error(request, ADDED_PII_MESSAGE if findings else exc.message)
             else:
                 messages.success(
                     request, f"Escalation sent to {draft.to}; the ticket is now Level 2 / escalated."
@@ -337,6 +343,8 @@ class TicketAdmin(CustomerScopedAdmin):
             "opts": self.model._meta,
             "ticket": ticket,
             "draft": draft,
+            "refusal": refusal,
+            "findings": findings,
             "body": body,
             "previous": ticket.escalations.select_related("sent_by"),
         }

@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.core.errors import ApplicationError
 
 from ..conf import support_settings_load
+from ..escalation import ADDED_PII_MESSAGE, escalation_body_check, escalation_draft_build, refusal_message
 from ..models import (
     Escalation,
     Level,
@@ -31,17 +32,20 @@ logger = logging.getLogger(__name__)
 def escalation_send(*, ticket: Ticket, acting_user, body: str | None = None) -> Escalation:
     """Send the Level 2 escalation e-mail, record who sent what and when, and move the ticket to Level 2.
 
-    An edited body is checked for personal data again and refused, naming what was found. The mail is sent
-    inside the transaction, last: if the mail server refuses it, nothing is recorded as sent.
+    A ticket about the hub's own configuration (``escalation_refusal``) is refused with the reason. What
+    the agent added to the draft is checked for personal data and refused, naming each finding and where.
+    The mail is sent inside the transaction, last: if the mail server refuses it, nothing is recorded as sent.
     """
-    from ..escalation import escalation_body_check, escalation_draft_build
-    from ..selectors import escalation_input_for
+    from ..selectors import escalation_input_for, escalation_refusal_for
 
     if acting_user is None:
         raise ApplicationError("An escalation is sent by a person.")
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.state in (State.RESOLVED, State.CLOSED):
         raise ApplicationError("Re-open the ticket before escalating it.")
+    refusal = escalation_refusal_for(ticket)
+    if refusal:
+        raise ApplicationError(refusal_message(refusal), extra={"field": "category"})
     data = escalation_input_for(ticket, extra_texts=(body,) if body else ())
     draft = escalation_draft_build(data)
     if not draft.to:
@@ -56,10 +60,14 @@ def escalation_send(*, ticket: Ticket, acting_user, body: str | None = None) -> 
     if edited:
         findings = escalation_body_check(final_body, data, draft)
         if findings:
-            kinds = sorted({f.kind for f in findings})
             raise ApplicationError(
-                f"The edited escalation contains personal data ({', '.join(kinds)}); remove it and send again.",
-                extra={"findings": [{"kind": f.kind, "text": f.text} for f in findings]},
+                f"{ADDED_PII_MESSAGE}: " + "; ".join(f.describe() for f in findings),
+                extra={
+                    "findings": [
+                        {"kind": f.kind, "text": f.text, "line": f.line, "excerpt": f.excerpt}
+                        for f in findings
+                    ]
+                },
             )
     now = timezone.now()
     escalation = Escalation(
