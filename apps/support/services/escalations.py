@@ -21,6 +21,7 @@ from ..models import (
     Ticket,
     TicketLogEntry,
 )
+from ..selectors import escalation_input_for, escalation_refusal_for
 from .tickets import _log
 
 logger = logging.getLogger(__name__)
@@ -36,8 +37,6 @@ def escalation_send(*, ticket: Ticket, acting_user, body: str | None = None) -> 
     the agent added to the draft is checked for personal data and refused, naming each finding and where.
     The mail is sent inside the transaction, last: if the mail server refuses it, nothing is recorded as sent.
     """
-    from ..selectors import escalation_input_for, escalation_refusal_for
-
     if acting_user is None:
         raise ApplicationError("An escalation is sent by a person.")
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
