@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.template.response import TemplateResponse
 from django.urls import reverse
+
+from apps.core.admin_pages import AdminPageMixin
 
 from .. import services
 from ..models import (
@@ -42,7 +42,7 @@ class KnowledgeArticleForm(forms.ModelForm):
 
 
 @admin.register(KnowledgeArticle)
-class KnowledgeArticleAdmin(admin.ModelAdmin):
+class KnowledgeArticleAdmin(AdminPageMixin, admin.ModelAdmin):
     form = KnowledgeArticleForm
     list_display = ("title", "category", "primary", "published", "steps", "updated_at")
     list_filter = ("category", "primary", "published")
@@ -61,19 +61,17 @@ class KnowledgeArticleAdmin(admin.ModelAdmin):
 
     def read_view(self, request, object_id):
         article = self.get_object(request, object_id)
-        if article is None or not self.has_view_permission(request, article):
-            raise PermissionDenied
-        context = {
-            **self.admin_site.each_context(request),
-            "title": article.title,
-            "subtitle": article.get_category_display(),
-            "opts": self.model._meta,
-            "original": article,
-            "article": article,
-            "can_edit": self.has_change_permission(request, article),
-            "edit_url": reverse("admin:support_knowledgearticle_change", args=[article.pk]) + "?edit=1",
-        }
-        return TemplateResponse(request, "support/admin/article.html", context)
+        self.require(article is not None and self.has_view_permission(request, article))
+        return self.render_page(
+            request,
+            "support/admin/article.html",
+            title=article.title,
+            obj=article,
+            subtitle=article.get_category_display(),
+            article=article,
+            can_edit=self.has_change_permission(request, article),
+            edit_url=reverse("admin:support_knowledgearticle_change", args=[article.pk]) + "?edit=1",
+        )
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in KnowledgeArticleForm.Meta.fields}

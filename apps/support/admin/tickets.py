@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
 from apps.companies.scoping import CustomerScopedAdmin
+from apps.core.admin_pages import AdminPageMixin
 from apps.core.errors import ApplicationError
 from apps.employees.models import Employee
 
@@ -40,7 +39,7 @@ from .inlines import (
 
 
 @admin.register(Ticket)
-class TicketAdmin(CustomerScopedAdmin):
+class TicketAdmin(AdminPageMixin, CustomerScopedAdmin):
     list_display = (
         "id",
         "title",
@@ -299,16 +298,8 @@ class TicketAdmin(CustomerScopedAdmin):
 
     def get_urls(self):
         own = [
-            path(
-                "<int:pk>/escalation/",
-                self.admin_site.admin_view(self.escalation_view),
-                name="support_ticket_escalation",
-            ),
-            path(
-                "<int:pk>/diagnose/",
-                self.admin_site.admin_view(self.diagnose_view),
-                name="support_ticket_diagnose",
-            ),
+            self.page_path("<int:pk>/escalation/", self.escalation_view, "escalation"),
+            self.page_path("<int:pk>/diagnose/", self.diagnose_view, "diagnose"),
         ]
         return own + super().get_urls()
 
@@ -317,8 +308,7 @@ class TicketAdmin(CustomerScopedAdmin):
 
     def escalation_view(self, request, pk: int):
         # The API's twin (``escalation/``, ``escalation/send/``) asks for both.
-        if not request.user.has_perms(["support.view_ticket", "support.add_escalation"]):
-            raise PermissionDenied
+        self.require(request.user.has_perms(["support.view_ticket", "support.add_escalation"]))
         ticket = self._ticket_or_404(request, pk)
         # A ticket about our own configuration gets the reason instead of a draft and a send button.
         refusal = selectors.escalation_refusal_for(ticket)
@@ -337,22 +327,20 @@ class TicketAdmin(CustomerScopedAdmin):
                     request, f"Escalation sent to {draft.to}; the ticket is now Level 2 / escalated."
                 )
                 return redirect("admin:support_ticket_change", ticket.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Level 2 escalation for ticket #{ticket.pk}",
-            "opts": self.model._meta,
-            "ticket": ticket,
-            "draft": draft,
-            "refusal": refusal,
-            "findings": findings,
-            "body": body,
-            "previous": ticket.escalations.select_related("sent_by"),
-        }
-        return TemplateResponse(request, "support/admin/escalation.html", context)
+        return self.render_page(
+            request,
+            "support/admin/escalation.html",
+            title=f"Level 2 escalation for ticket #{ticket.pk}",
+            ticket=ticket,
+            draft=draft,
+            refusal=refusal,
+            findings=findings,
+            body=body,
+            previous=ticket.escalations.select_related("sent_by"),
+        )
 
     def diagnose_view(self, request, pk: int):
-        if not request.user.has_perm("support.add_diagnosticresult"):
-            raise PermissionDenied
+        self.require(request.user.has_perm("support.add_diagnosticresult"))
         ticket = self._ticket_or_404(request, pk)
 
         candidates = Employee.objects.filter(company__company_set__customer=ticket.customer).select_related(
@@ -377,13 +365,12 @@ class TicketAdmin(CustomerScopedAdmin):
                     | Q(first_name__icontains=query)
                 )[:20]
             )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Check an employee now (ticket #{ticket.pk})",
-            "opts": self.model._meta,
-            "ticket": ticket,
-            "linked": linked,
-            "found": found,
-            "query": query,
-        }
-        return TemplateResponse(request, "support/admin/diagnose.html", context)
+        return self.render_page(
+            request,
+            "support/admin/diagnose.html",
+            title=f"Check an employee now (ticket #{ticket.pk})",
+            ticket=ticket,
+            linked=linked,
+            found=found,
+            query=query,
+        )
