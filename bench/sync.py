@@ -35,7 +35,7 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "SANDBOX_ENABLED": "true"}
     proc = subprocess.Popen(
         [
-            str(ROOT / ".venv/bin/gunicorn"),
+            str(Path(sys.executable).parent / "gunicorn"),
             "config.wsgi",
             "--bind",
             f"127.0.0.1:{port}",

@@ -9,6 +9,15 @@ from . import crypto
 PREFIX = "fernet:"
 
 
+def plain_text(stored: str) -> str:
+    """The plain text of a column value as stored (``fernet:<token>``, legacy plain text, or empty)."""
+    if not stored:
+        return stored
+    if stored.startswith(PREFIX):
+        return crypto.decrypt(stored[len(PREFIX) :])
+    return stored
+
+
 class EncryptedTextField(models.TextField):
     """Store a secret encrypted at rest; reads give back the plain text.
 
@@ -22,11 +31,7 @@ class EncryptedTextField(models.TextField):
         super().__init__(*args, **kwargs)
 
     def from_db_value(self, value, expression, connection):
-        if not value:
-            return value
-        if value.startswith(PREFIX):
-            return crypto.decrypt(value[len(PREFIX) :])
-        return value
+        return plain_text(value)
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)

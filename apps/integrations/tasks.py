@@ -36,6 +36,13 @@ def webhook_event_task(event_id: int) -> None:
     webhook_event_process(event_id=event_id)
 
 
+def fan_out_webhook_events(event_ids: list[int]) -> None:
+    """A web process queued several stored events in one message: one task each, for every worker to take."""
+    from .services.inbox import webhook_events_enqueue_each
+
+    webhook_events_enqueue_each(event_ids)
+
+
 def sweep_webhook_inbox() -> int:
     from .services import webhook_events_sweep
 

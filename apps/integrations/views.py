@@ -12,8 +12,12 @@ import hmac
 import ipaddress
 import json
 import logging
+import threading
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -21,10 +25,11 @@ from django.views.decorators.csrf import csrf_exempt
 from apps.companies.models import Provider
 from apps.core import signing
 from apps.core.counters import counter_incr
+from apps.core.fields import plain_text
 
 from .models import Connection
 from .providers import webhooks_for
-from .services import webhook_events_enqueue, webhook_events_store
+from .services import webhook_event_store_if_current, webhook_events_enqueue, webhook_events_store
 
 audit = logging.getLogger("apps.integrations.webhooks.audit")
 
@@ -32,7 +37,7 @@ MAX_BODY_BYTES = 256 * 1024
 # Headers a parser may use for the delivery key; trusted only where the signature covers them (Standard
 # Webhooks). Elsewhere anyone can vary them to turn one captured body into many "new" events.
 SIGNED_ONLY_HEADERS = frozenset({"webhook-id", "webhook-timestamp"})
-# Only what the check, the parse and the store need: the other secrets are not decrypted per delivery.
+# Only what the check, the parse and the store need: the other secrets are never read per delivery.
 CONNECTION_FIELDS = (
     "id",
     "uuid",
@@ -42,8 +47,6 @@ CONNECTION_FIELDS = (
     "customer_id",
     "webhook_auth",
     "webhook_username",
-    "webhook_password",
-    "webhook_secret",
     "webhook_signature_header",
     "webhook_signature_encoding",
     "webhook_signature_scheme",
@@ -51,6 +54,72 @@ CONNECTION_FIELDS = (
     "webhook_digest_types",
     "webhook_coalesce_seconds",
 )
+
+
+# The encrypted check material: read from the row as stored (ciphertext), decrypted only when it changed.
+CHECK_SECRETS = ("webhook_password", "webhook_secret")
+# What a remembered connection must still hold for a delivery checked against it to be stored: every field
+# the check and the store read (a bulk update that skips updated_at still counts), and updated_at.
+VERSION_FIELDS = (*(name for name in CONNECTION_FIELDS if name not in ("id", "uuid")), "updated_at")
+
+
+@dataclass(frozen=True)
+class CachedConnection:
+    connection: Connection  # the check's fields, secrets decrypted; shared read-only by the web threads
+    stored: dict[str, object]  # the row's updated_at and the secrets' ciphertext, as read
+
+
+class DeliveryConnections:
+    """Per process: each webhook address's connection (the check's fields, secrets decrypted) and its version.
+
+    A delivery to an address seen before is checked against the remembered connection without reading it;
+    its inbox row is then written by one statement that inserts only while the connection's row still holds
+    the remembered version (``webhook_event_store_if_current``: the same value of every field the check
+    reads, the same ciphertext of each secret, the same ``updated_at``). A delivery that fails the remembered check, or whose insert finds the row changed (a new
+    secret, another check, a paused connection, in any process), is handled again on a fresh read, which
+    replaces the entry. So a changed secret is used from the very next delivery, and the old plain text is
+    dropped then. Reading the row decrypts a secret only when its ciphertext differs from the remembered
+    one. One entry per connection bounds the memory.
+    """
+
+    def __init__(self):
+        self._entries: dict[str, CachedConnection] = {}
+        self._lock = threading.Lock()
+
+    def remembered(self, uuid) -> CachedConnection | None:
+        return self._entries.get(str(uuid))
+
+    def read(self, uuid) -> CachedConnection | None:
+        """Read the connection now (one SELECT), remember it, and return it (None: no such address)."""
+        stored_as = {f"{name}_stored": Cast(name, output_field=TextField()) for name in CHECK_SECRETS}
+        connection = (
+            Connection.objects.only(*CONNECTION_FIELDS, "updated_at")
+            .annotate(**stored_as)
+            .filter(uuid=uuid)
+            .order_by()
+            .first()
+        )
+        if connection is None:
+            with self._lock:
+                self._entries.pop(str(uuid), None)
+            return None
+        stored = {name: getattr(connection, f"{name}_stored") or "" for name in CHECK_SECRETS}
+        before = self._entries.get(str(uuid))
+        for name in CHECK_SECRETS:
+            same = before is not None and before.stored.get(name) == stored[name]
+            setattr(connection, name, getattr(before.connection, name) if same else plain_text(stored[name]))
+        version = {name: getattr(connection, name) for name in VERSION_FIELDS}
+        entry = CachedConnection(connection=connection, stored={**version, **stored})
+        with self._lock:
+            self._entries[str(uuid)] = entry
+        return entry
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+delivery_connections = DeliveryConnections()
 
 
 class AckResponse(JsonResponse):
@@ -180,50 +249,89 @@ def _refuse(connection: Connection | None, request: HttpRequest, status: int, re
     return response
 
 
-@csrf_exempt
-def webhook_receive(request: HttpRequest, uuid) -> HttpResponse:
-    """Receive one delivery for a connection (POST), or answer PrismHR's subscription check (GET)."""
-    connection = Connection.objects.only(*CONNECTION_FIELDS).filter(uuid=uuid).order_by().first()
-    if connection is None:
-        return _refuse(None, request, 404, "unknown webhook address")
-    provider_hooks = webhooks_for(connection.provider)
-
-    if request.method == "GET":
-        token = provider_hooks.validation_echo(request.GET)
-        if token is None:
-            return _refuse(connection, request, 405, "GET is only for PrismHR's validationToken check")
-        return HttpResponse(token, content_type="text/plain")
-    if request.method != "POST":
-        return _refuse(connection, request, 405, "POST only")
-
+def _declared_size_ok(request: HttpRequest) -> bool:
     declared = request.META.get("CONTENT_LENGTH") or "0"
-    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
-        return _refuse(connection, request, 413, f"body larger than {MAX_BODY_BYTES} bytes")
-    body = request.read(MAX_BODY_BYTES + 1)
-    if len(body) > MAX_BODY_BYTES:
-        return _refuse(connection, request, 413, f"body larger than {MAX_BODY_BYTES} bytes")
+    return declared.isdigit() and int(declared) <= MAX_BODY_BYTES
 
-    try:
-        signed_headers = check(connection, request, body)
-    except Rejected as rejected:
-        return _refuse(connection, request, rejected.status, rejected.reason)
 
+def _events(connection: Connection, request: HttpRequest, body: bytes) -> list:
+    """Check the delivery and parse its events; raise Rejected (401, 400, 413) with the reason."""
+    signed_headers = check(connection, request, body)
     headers = (
         request.headers
         if signed_headers
         else {k: v for k, v in request.headers.items() if k.lower() not in SIGNED_ONLY_HEADERS}
     )
     try:
-        events = provider_hooks.parse(
+        events = webhooks_for(connection.provider).parse(
             body, headers, request.GET, fallback_timestamp=timezone.now().strftime("%Y%m%d%H%M")
         )
     except (ValueError, json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        return _refuse(connection, request, 400, f"not a {connection.get_provider_display()} webhook: {exc}")
+        raise Rejected(400, f"not a {connection.get_provider_display()} webhook: {exc}") from exc
     cap = event_cap(connection)
     if len(events) > cap:
-        return _refuse(
-            connection, request, 413, f"{len(events)} events in one delivery; at most {cap} accepted"
-        )
+        raise Rejected(413, f"{len(events)} events in one delivery; at most {cap} accepted")
+    return events
+
+
+def _accept_remembered(
+    request: HttpRequest, remembered: CachedConnection, body: bytes
+) -> HttpResponse | None:
+    """The short way for a new single-event delivery to a known address: check, one INSERT, 2xx.
+
+    None means "take the ordinary way": the remembered check refused it (the secret may have changed), it
+    carries several events or none, or the insert wrote nothing (a duplicate, or the connection changed).
+    """
+    if len(body) > MAX_BODY_BYTES:
+        return None
+    try:
+        events = _events(remembered.connection, request, body)
+    except Rejected:
+        return None
+    if len(events) != 1:
+        return None
+    stored = webhook_event_store_if_current(
+        connection=remembered.connection, hook=events[0], current=remembered.stored
+    )
+    if stored is None:
+        return None
+    event_id, enqueue = stored
+    return AckResponse({"received": 1, "duplicates": 0}, enqueue=[event_id] if enqueue else [])
+
+
+@csrf_exempt
+def webhook_receive(request: HttpRequest, uuid) -> HttpResponse:
+    """Receive one delivery for a connection (POST), or answer PrismHR's subscription check (GET)."""
+    body: bytes | None = None
+    remembered = delivery_connections.remembered(uuid)
+    if remembered is not None and request.method == "POST" and _declared_size_ok(request):
+        body = request.read(MAX_BODY_BYTES + 1)
+        response = _accept_remembered(request, remembered, body)
+        if response is not None:
+            return response
+    entry = delivery_connections.read(uuid)
+    if entry is None:
+        return _refuse(None, request, 404, "unknown webhook address")
+    connection = entry.connection
+
+    if request.method == "GET":
+        token = webhooks_for(connection.provider).validation_echo(request.GET)
+        if token is None:
+            return _refuse(connection, request, 405, "GET is only for PrismHR's validationToken check")
+        return HttpResponse(token, content_type="text/plain")
+    if request.method != "POST":
+        return _refuse(connection, request, 405, "POST only")
+
+    if body is None:
+        if not _declared_size_ok(request):
+            return _refuse(connection, request, 413, f"body larger than {MAX_BODY_BYTES} bytes")
+        body = request.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        return _refuse(connection, request, 413, f"body larger than {MAX_BODY_BYTES} bytes")
+    try:
+        events = _events(connection, request, body)
+    except Rejected as rejected:
+        return _refuse(connection, request, rejected.status, rejected.reason)
 
     to_enqueue: list[int] = []
     stored = webhook_events_store(connection=connection, events=events, defer_enqueue=to_enqueue)

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Webhook deliveries stop here: verify, insert, 2xx (see apps/integrations/middleware.py).
+    "apps.integrations.middleware.WebhookShortStackMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -315,6 +317,8 @@ OUTBOUND_ALLOWED_DESTINATIONS = _env_or_exit(env.list, "OUTBOUND_ALLOWED_DESTINA
 
 # Incoming webhooks: events one delivery may carry (more: 413, nothing stored), fewer on a connection without
 # a check (PrismHR's 'none'), and how far a Standard Webhooks timestamp may be from now (older: replay, 401).
+# The webhook view hands stored events to a per-process thread that queues them (tests: queued inline).
+WEBHOOK_ENQUEUE_IN_BACKGROUND = _env_or_exit(env.bool, "WEBHOOK_ENQUEUE_IN_BACKGROUND", default=True)
 WEBHOOK_MAX_EVENTS_PER_DELIVERY = _env_or_exit(env.int, "WEBHOOK_MAX_EVENTS_PER_DELIVERY", default=500)
 WEBHOOK_MAX_EVENTS_UNAUTHENTICATED = _env_or_exit(env.int, "WEBHOOK_MAX_EVENTS_UNAUTHENTICATED", default=25)
 WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS = _env_or_exit(

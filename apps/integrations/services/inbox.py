@@ -11,16 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import queue
+import threading
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from apps.companies.models import Company
 from apps.core.errors import ProviderError
+from apps.core.fields import EncryptedTextField
 from apps.core.problems import Fixed, Problem, report, report_fixed
 from apps.employees.models import Employee
 from apps.employees.records import Source
@@ -83,13 +87,94 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 
 def webhook_events_enqueue(event_ids: list[int]) -> None:
-    """Queue processing of stored events (used by the webhook view once its response is out)."""
-    _enqueue(event_ids)
+    """Queue processing of stored events (used by the webhook view once its response is out).
+
+    With ``WEBHOOK_ENQUEUE_IN_BACKGROUND`` (the default) the IDs go to this process's enqueuer thread, so
+    the broker write is neither part of the provider's wait nor of the web thread's time; without it (tests,
+    whose tasks run synchronously) they are queued here and now.
+    """
+    if settings.WEBHOOK_ENQUEUE_IN_BACKGROUND:
+        background_enqueuer.submit(event_ids)
+    else:
+        _enqueue(event_ids)
 
 
 def _enqueue(event_ids: list[int]) -> None:
     for event_id in event_ids:
         async_task("apps.integrations.tasks.webhook_event_task", event_id, group="webhooks")
+
+
+def webhook_events_enqueue_each(event_ids: list[int]) -> None:
+    """One task per event (a worker fanning out a batch the web process queued as one message)."""
+    _enqueue(event_ids)
+
+
+def _enqueue_batch(event_ids: list[int]) -> None:
+    """One broker message for many events: the worker that takes it fans them out, one task each."""
+    from django_q.tasks import async_task
+
+    if len(event_ids) == 1:
+        async_task("apps.integrations.tasks.webhook_event_task", event_ids[0], group="webhooks")
+    else:
+        async_task("apps.integrations.tasks.fan_out_webhook_events", list(event_ids), group="webhooks")
+
+
+class BackgroundEnqueuer:
+    """One thread per process that queues the processing of the events the web threads have stored.
+
+    The web thread hands over the IDs and is free for the next delivery. The thread takes the first waiting
+    ID and every other one already waiting (up to ``max_batch``) and queues them as one broker message, so
+    under load one broker write carries many events, and when idle an event is queued at once (no timer).
+    Nothing is lost if the process dies with IDs still waiting: the rows are stored, and the sweeper
+    enqueues every pending row within ``SWEEP_GRACE`` of its arrival. The thread starts on first use in each
+    process (after a fork, a new one).
+    """
+
+    def __init__(self, *, send: Callable[[list[int]], None] | None = None, max_batch: int = 200):
+        self._send = send or _enqueue_batch
+        self._max_batch = max_batch
+        self._waiting: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def submit(self, event_ids: list[int]) -> None:
+        for event_id in event_ids:
+            self._waiting.put(event_id)
+        if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+            self._start()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
+                return
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._run, name="webhook-enqueuer", daemon=True)
+            self._thread.start()
+
+    def _take(self) -> list[int]:
+        ids = [self._waiting.get()]
+        while len(ids) < self._max_batch:
+            try:
+                ids.append(self._waiting.get_nowait())
+            except queue.Empty:
+                break
+        return ids
+
+    def _run(self) -> None:
+        while True:
+            self.flush(self._take())
+
+    def flush(self, event_ids: list[int]) -> None:
+        """Queue these IDs now; a broker failure is logged (the sweeper queues the rows later)."""
+        try:
+            close_old_connections()  # this thread's own database connection: drop it if it went stale
+            self._send(event_ids)
+        except Exception:
+            logger.exception("could not enqueue webhook events %s; the sweeper will", event_ids)
+
+
+background_enqueuer = BackgroundEnqueuer()
 
 
 def digested(connection: Connection, event: HookEvent) -> bool:
@@ -98,7 +183,24 @@ def digested(connection: Connection, event: HookEvent) -> bool:
     return not types or event.event_type.lower() in types or event.event_type.split(".")[-1].lower() in types
 
 
-@transaction.atomic
+def _insert_once(row: WebhookEvent) -> bool:
+    """Insert an inbox row; False if its delivery key is already stored (nothing written).
+
+    Outside a transaction (the webhook view) this is the single INSERT, committed on its own: no BEGIN,
+    savepoint or COMMIT round trips. Inside one (a caller's ``atomic``), a savepoint keeps a duplicate from
+    breaking the caller's transaction.
+    """
+    try:
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        else:
+            row.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
+
+
 def webhook_events_store(
     *,
     connection: Connection,
@@ -108,45 +210,97 @@ def webhook_events_store(
 ) -> list[tuple[WebhookEvent, bool]]:
     """Store verified events; a duplicate delivery key is a no-op. Return ``(event, created)`` pairs.
 
-    New digested events are enqueued once the transaction commits (at once, or after the connection's
-    coalescing window through the sweeper); events of types the connection does not digest are stored as
-    ignored, for the record. A caller that passes ``defer_enqueue`` gets the IDs to enqueue in that list
-    instead (the webhook view enqueues after its response is sent; the sweeper covers a crash in between).
+    Each event is one INSERT committed on its own (no transaction around the delivery): the rows are
+    independent, and a delivery cut short after some of them is sent again by the provider, when the stored
+    ones are duplicates and the rest are stored. New digested events are enqueued once stored (at once, or
+    after the connection's coalescing window through the sweeper); events of types the connection does not
+    digest are stored as ignored, for the record. A caller that passes ``defer_enqueue`` gets the IDs to
+    enqueue in that list instead (the webhook view enqueues after its response is sent; the sweeper covers
+    a crash in between).
     """
     now = now or timezone.now()
-    window = dt.timedelta(seconds=connection.webhook_coalesce_seconds)
     stored: list[tuple[WebhookEvent, bool]] = []
     enqueue: list[int] = []
     for hook in events:
-        take = digested(connection, hook)
-        row = WebhookEvent(
-            connection=connection,
-            delivery_key=hook.delivery_key[:200],
-            event_type=hook.event_type[:100],
-            object_kind=hook.object_kind[:40],
-            company_external_id=hook.company_external_id[:64],
-            object_id=hook.object_id[:64],
-            occurred_at=hook.occurred_at,
-            payload=hook.payload,
-            state=WebhookEvent.State.PENDING if take else WebhookEvent.State.IGNORED,
-            next_attempt_at=(now + (window or SWEEP_GRACE)) if take else None,
-            last_error="" if take else "Event type not digested by this connection.",
-        )
-        try:
-            with transaction.atomic():
-                row.save()
-        except IntegrityError:
+        row, take = _inbox_row(connection, hook, now)
+        if not _insert_once(row):
             existing = WebhookEvent.objects.get(connection=connection, delivery_key=row.delivery_key)
             stored.append((existing, False))
             continue
         stored.append((row, True))
-        if take and not window and connection.state != Connection.State.PAUSED:
+        if _enqueue_at_once(connection, take):
             enqueue.append(row.pk)
     if defer_enqueue is not None:
         defer_enqueue.extend(enqueue)
     elif enqueue:
         transaction.on_commit(lambda: _enqueue(enqueue))
     return stored
+
+
+def _inbox_row(connection: Connection, hook: HookEvent, now: dt.datetime) -> tuple[WebhookEvent, bool]:
+    """The inbox row of one verified event, and whether the connection digests it."""
+    take = digested(connection, hook)
+    window = dt.timedelta(seconds=connection.webhook_coalesce_seconds)
+    row = WebhookEvent(
+        connection=connection,
+        delivery_key=hook.delivery_key[:200],
+        event_type=hook.event_type[:100],
+        object_kind=hook.object_kind[:40],
+        company_external_id=hook.company_external_id[:64],
+        object_id=hook.object_id[:64],
+        occurred_at=hook.occurred_at,
+        payload=hook.payload,
+        state=WebhookEvent.State.PENDING if take else WebhookEvent.State.IGNORED,
+        next_attempt_at=(now + (window or SWEEP_GRACE)) if take else None,
+        last_error="" if take else "Event type not digested by this connection.",
+    )
+    return row, take
+
+
+def _enqueue_at_once(connection: Connection, take: bool) -> bool:
+    """A new digested event is queued at once unless a coalescing window or a pause holds it for the sweeper."""
+    return take and not connection.webhook_coalesce_seconds and connection.state != Connection.State.PAUSED
+
+
+def webhook_event_store_if_current(
+    *, connection: Connection, hook: HookEvent, current: dict[str, object], now: dt.datetime | None = None
+) -> tuple[int, bool] | None:
+    """Store one new event in one statement, only while the connection's row still holds ``current``.
+
+    ``current`` maps Connection fields to the values the caller verified the delivery with (every field
+    the check reads, ``updated_at``, and the secrets as stored: ciphertext). The INSERT selects from the
+    connection's row with those values in its WHERE, so a delivery checked against a secret or a check that
+    has just been changed is never stored, in whatever process the change was made. Returns ``(event id, enqueue now?)``, or None when
+    nothing was written: the delivery key is already stored, or the connection changed; the caller then
+    takes the ordinary path (read the connection again, check again, ``webhook_events_store``).
+    """
+    now = now or timezone.now()
+    row, take = _inbox_row(connection, hook, now)
+    db = transaction.get_connection()
+    qn = db.ops.quote_name
+    fields = [f for f in WebhookEvent._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(row, add=True), connection=db) for f in fields]
+    conditions, params = [], []
+    for column, value in current.items():
+        field = Connection._meta.get_field(column)
+        if value is None:
+            conditions.append(f"{qn(field.column)} IS NULL")
+            continue
+        conditions.append(f"{qn(field.column)} = %s")
+        # Ciphertext is compared as stored; anything else is adapted as the ORM would (datetimes, JSON).
+        params.append(value if isinstance(field, EncryptedTextField) else field.get_db_prep_value(value, db))
+    sql = (
+        f"INSERT INTO {qn(WebhookEvent._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+        f"SELECT {', '.join(['%s'] * len(fields))} FROM {qn(Connection._meta.db_table)} "
+        f"WHERE {qn('id')} = %s AND {' AND '.join(conditions)} "
+        f"ON CONFLICT DO NOTHING RETURNING {qn(WebhookEvent._meta.pk.column)}"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*values, connection.pk, *params])
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return None
+    return inserted[0], _enqueue_at_once(connection, take)
 
 
 # --- process ------------------------------------------------------------------------------------------------
