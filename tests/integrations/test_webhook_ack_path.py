@@ -11,7 +11,7 @@ import pytest
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
 
-from apps.core import crypto
+from apps.core.fields import plain_text
 from apps.integrations import signing
 from apps.integrations.models import Connection, WebhookEvent
 from apps.integrations.services import connection_update
@@ -94,16 +94,18 @@ def test_a_path_under_webhooks_that_is_not_the_receiver_goes_through_the_whole_s
 @pytest.mark.django_db
 def test_the_secrets_are_decrypted_once_per_process_not_per_delivery(client, hmac_conn, monkeypatch):
     decrypted: list[str] = []
-    original = crypto.decrypt
 
-    def counting(token):
-        decrypted.append(token)
-        return original(token)
+    def counting(stored):
+        decrypted.append(stored)
+        return plain_text(stored)
 
-    monkeypatch.setattr(crypto, "decrypt", counting)
+    monkeypatch.setattr("apps.integrations.views.plain_text", counting)
     for n in range(3):
         assert deliver(client, hmac_conn, f"evt-{n}").status_code == 200
-    assert len(decrypted) == 1  # the webhook secret, on the first delivery only (no Basic password set)
+        hmac_conn.name = f"Renamed {n}"  # the row changes (read again next time), its secret does not
+        hmac_conn.save(update_fields=["name", "updated_at"])
+    assert len(decrypted) == 2  # the webhook secret and the (empty) Basic password, on the first read only
+    assert WebhookEvent.objects.filter(connection=hmac_conn).count() == 3
 
 
 @pytest.mark.django_db
