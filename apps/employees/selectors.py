@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -14,11 +15,19 @@ from apps.mappings.models import StatusCode
 from .models import ChangeBatch, DownstreamAction, Employee, Person, StatusEvent
 
 
-def employee_status_index(*, company: Company) -> dict[str, tuple[str, dt.datetime | None]]:
-    """employee_id -> (current status code, when details were last fetched), in one query."""
+def employee_status_index(
+    *, company: Company, employee_ids: Sequence[str] | None = None
+) -> dict[str, tuple[str, dt.datetime | None]]:
+    """employee_id -> (current status code, when details were last fetched), in one query.
+
+    ``employee_ids`` limits it to those employees (a sync reads it per page, not for the whole company).
+    """
+    rows = Employee.objects.filter(company=company)
+    if employee_ids is not None:
+        rows = rows.filter(employee_id__in=list(employee_ids))
     return {
         employee_id: (code, refreshed)
-        for employee_id, code, refreshed in Employee.objects.filter(company=company).values_list(
+        for employee_id, code, refreshed in rows.values_list(
             "employee_id", "status_code", "details_refreshed_at"
         )
     }

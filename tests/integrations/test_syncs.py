@@ -1,4 +1,4 @@
-"""Sync runs: the claim, routine vs full, the rolling refresh, failures that conclude nothing from absence."""
+"""Sync runs: the claim, routine vs full, the weekly refresh, failures that conclude nothing from absence."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from apps.integrations.services import (
     sync_runs_nightly,
     sync_runs_reap_stale,
 )
-from apps.integrations.services.syncs import ROLLING_SLICES, needs_details, rolling_slice
+from apps.integrations.services.syncs import DETAILS_MAX_AGE, FULL_SYNC_WEEKDAY, needs_details
 from tests.companies.factories import CompanyFactory
 from tests.integrations.factories import ConnectionFactory
 from tests.integrations.test_providers import PCTY, pcty_detail, token_ok
@@ -180,6 +180,15 @@ def test_nightly_requests_one_sync_per_live_connection(conn, customer):
     assert sync_runs_nightly() == []  # already pending: skipped, not duplicated
 
 
+@pytest.mark.parametrize(("day", "full"), [(dt.date(2025, 3, 9), True), (dt.date(2025, 3, 10), False)])
+def test_the_nightly_sync_is_full_on_sunday_nights_and_routine_otherwise(conn, day, full):
+    conn.state = Connection.State.LIVE
+    conn.save()
+    at_two = timezone.make_aware(dt.datetime.combine(day, dt.time(2, 0)))
+    (run,) = sync_runs_nightly(now=at_two)
+    assert run.full is full
+
+
 def test_a_run_whose_worker_died_is_failed_by_the_reaper(conn):
     run = sync_run_request(connection=conn)
     SyncRun.objects.filter(pk=run.pk).update(
@@ -207,7 +216,7 @@ def test_the_sync_command_exits_1_when_the_run_fails(conn):
     assert info.value.code == 1
 
 
-# --- the rolling refresh (pure) ----------------------------------------------------------------------------
+# --- which details a routine sync fetches (pure) --------------------------------------------------------------
 
 NOW = dt.datetime(2025, 3, 10, 2, 0, tzinfo=dt.UTC)
 
@@ -218,67 +227,53 @@ NOW = dt.datetime(2025, 3, 10, 2, 0, tzinfo=dt.UTC)
         (None, "A", True),  # new
         (("A", NOW - dt.timedelta(hours=1)), "T", True),  # code changed
         (("A", None), "A", True),  # never detailed
-        (("A", NOW - dt.timedelta(days=7)), "A", True),  # a week old
+        (("A", NOW - DETAILS_MAX_AGE), "A", True),  # the weekly full sync was missed
+        (("A", NOW - dt.timedelta(days=6)), "A", False),  # unchanged: no request, however old in the week
         (("A", NOW - dt.timedelta(hours=1)), "A", False),  # fresh and unchanged
         (("a", NOW - dt.timedelta(hours=1)), "A", False),  # case does not matter
     ],
 )
 def test_needs_details(known, listed, expected):
-    assert (
-        needs_details(
-            company_id=1,
-            employee_id="x",
-            listed_code=listed,
-            known=known,
-            now=NOW,
-            list_has_status=True,
-        )
-        is expected
-    )
+    assert needs_details(listed_code=listed, known=known, now=NOW, list_has_status=True) is expected
 
 
 def test_without_a_status_in_the_list_every_detail_is_fetched():
     known = ("A", NOW - dt.timedelta(hours=1))
-    assert needs_details(
-        company_id=1, employee_id="x", listed_code="", known=known, now=NOW, list_has_status=False
-    )
+    assert needs_details(listed_code="", known=known, now=NOW, list_has_status=False)
 
 
 @settings(max_examples=30, deadline=None)
-@given(ids=st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=60, unique=True))
-def test_daily_routine_syncs_refresh_every_employee_at_least_weekly_and_spread_the_load(ids):
-    # given every employee detailed on day 0, then one routine sync a night for four weeks
+@given(
+    ids=st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=60, unique=True),
+    changes=st.lists(st.tuples(st.integers(1, 28), st.integers(0, 59)), max_size=20),
+)
+def test_nightly_syncs_detail_everyone_weekly_and_only_changes_on_routine_nights(ids, changes):
+    # given every employee detailed on day 0, then a nightly sync for four weeks (full on Sundays)
     refreshed = dict.fromkeys(ids, NOW)
+    ours = dict.fromkeys(ids, "A")
+    listed = dict(ours)
     longest = dt.timedelta(0)
-    per_night = []
     for day in range(1, 29):
         now = NOW + dt.timedelta(days=day)
+        changed_today = {ids[i % len(ids)] for d, i in changes if d == day}
+        for employee_id in changed_today:
+            listed[employee_id] = "T" if listed[employee_id] == "A" else "A"
+        full = now.weekday() == FULL_SYNC_WEEKDAY
         fetched = [
             i
             for i in ids
-            if needs_details(
-                company_id=7,
-                employee_id=i,
-                listed_code="A",
-                known=("A", refreshed[i]),
-                now=now,
-                list_has_status=True,
+            if full
+            or needs_details(
+                listed_code=listed[i], known=(ours[i], refreshed[i]), now=now, list_has_status=True
             )
         ]
+        if not full:  # a routine night costs a request only for an employee whose listed status changed
+            assert set(fetched) == {i for i in changed_today if listed[i] != ours[i]}
         for i in fetched:
             longest = max(longest, now - refreshed[i])
-            refreshed[i] = now
-        per_night.append(len(fetched))
-    # then nobody waits more than a week, and after the first week each night takes about a seventh
+            refreshed[i], ours[i] = now, listed[i]
+    # then nobody's details are older than a week
     assert longest <= dt.timedelta(days=7)
-    assert sum(per_night[7:]) == pytest.approx(len(ids) * 3, abs=len(ids))
-
-
-def test_rolling_slices_are_stable_and_in_range():
-    # pinned: a slice must not move between runs, processes or releases (sha1 of "1:1001" mod 7)
-    assert rolling_slice(1, "1001") == 6
-    assert rolling_slice(7, "E42") == 2
-    assert {rolling_slice(1, str(i)) for i in range(500)} == set(range(ROLLING_SLICES))
 
 
 def distinct_people(employees: dict[str, str]) -> None:

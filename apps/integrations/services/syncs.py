@@ -12,7 +12,6 @@ adds one (the payroll app registers its kinds from its ``tasks`` module).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import importlib
 import importlib.util
 import logging
@@ -34,8 +33,11 @@ from ..transport import call_context
 
 logger = logging.getLogger(__name__)
 
-DETAILS_MAX_AGE = dt.timedelta(days=7)  # every employee's details are fetched at least this often
-ROLLING_SLICES = 7  # one slice of the employees is refreshed each day
+# Every employee's details are fetched at least this often: the Sunday night full sync does it weekly; a
+# routine sync catches up on anyone older (a missed or failed full sync).
+DETAILS_MAX_AGE = dt.timedelta(days=8)
+FULL_SYNC_WEEKDAY = 6  # Sunday (local time): the nightly sync of every live connection is a full one
+APPLY_CHUNK = 500  # a list page is detailed and applied in slices of this many employees
 STALE_RUN_AFTER = dt.timedelta(minutes=30)  # a running run without a heartbeat this long lost its worker
 PENDING_LOST_AFTER = dt.timedelta(minutes=5)  # a pending run not started by then is enqueued again
 MAX_ERRORS_KEPT = 100
@@ -271,16 +273,8 @@ def _count(run: SyncRun, result: ApplyResult) -> None:
 # --- the employees kind -------------------------------------------------------------------------------------
 
 
-def rolling_slice(company_id: int, employee_id: str) -> int:
-    """Which day of the week's rolling refresh an employee belongs to (stable across runs and processes)."""
-    digest = hashlib.sha1(f"{company_id}:{employee_id}".encode(), usedforsecurity=False).hexdigest()
-    return int(digest[:8], 16) % ROLLING_SLICES
-
-
 def needs_details(
     *,
-    company_id: int,
-    employee_id: str,
     listed_code: str,
     known: tuple[str, dt.datetime | None] | None,
     now: dt.datetime,
@@ -288,19 +282,18 @@ def needs_details(
 ) -> bool:
     """Decide whether a routine sync fetches this employee's details.
 
-    Yes for: an employee we do not have; a status code the list shows differently from ours; details never
-    fetched or older than a week; today's rolling slice (details older than a day). Without a status in the
-    list (PrismHR), every employee (its detail calls take 20 IDs each).
+    Yes for: an employee we do not have; a status code the list shows differently from ours (the list's
+    status is the provider's change indicator); details never fetched, or older than ``DETAILS_MAX_AGE``
+    (the weekly full sync did not run). Unchanged employees cost no request: at 100,000 employees a
+    routine sync is the list pages plus the changed employees. Without a status in the list (PrismHR),
+    every employee (its detail calls take 20 IDs each).
     """
     if not list_has_status or known is None:
         return True
     code, refreshed_at = known
     if (code or "").upper() != (listed_code or "").upper():
         return True
-    if refreshed_at is None or now - refreshed_at >= DETAILS_MAX_AGE:
-        return True
-    today = now.date().toordinal() % ROLLING_SLICES
-    return rolling_slice(company_id, employee_id) == today and now - refreshed_at >= dt.timedelta(days=1)
+    return refreshed_at is None or now - refreshed_at >= DETAILS_MAX_AGE
 
 
 @register_sync_kind(SyncRun.Kind.EMPLOYEES)
@@ -323,46 +316,59 @@ def sync_employees(run: SyncRun, context: SyncContext) -> None:
 def _sync_company(
     run: SyncRun, context: SyncContext, client, company: Company, batch, totals: dict[int, int]
 ) -> None:
-    """One company of a sync run: page through its list, fetch the details it needs, apply each page."""
-    from apps.employees.selectors import employee_status_index
-    from apps.employees.services import employee_records_apply, employees_mark_seen
-
-    index = employee_status_index(company=company)
+    """One company of a sync run: page through its list; detail and apply each page in slices."""
     now = timezone.now()
     for page in client.list_employees(company.external_id, page_size=context.page_size):
         run.fetched += len(page.entries)
         if page.total is not None:
             totals[company.pk] = page.total
-        if client.list_has_details:
-            records = [e.record for e in page.entries if e.record is not None]
-        else:
-            wanted = [
-                e.employee_id
-                for e in page.entries
-                if run.full
-                or needs_details(
-                    company_id=company.pk,
-                    employee_id=e.employee_id,
-                    listed_code=e.status_code,
-                    known=index.get(e.employee_id),
-                    now=now,
-                    list_has_status=client.list_has_status,
-                )
-            ]
-            run.unchanged += len(page.entries) - len(wanted)
-            # Listed but not detailed this time: seen, and nothing else about them changes.
-            employees_mark_seen(
-                company=company, employee_ids=sorted({e.employee_id for e in page.entries} - set(wanted))
+        for start in range(0, len(page.entries), APPLY_CHUNK):
+            entries = page.entries[start : start + APPLY_CHUNK]
+            _sync_entries(run, client, company, entries, batch, now)
+            run.progress_done += len(entries)
+            run.progress_total = sum(totals.values()) or None
+            _save_progress(run, context)
+
+
+def _sync_entries(run: SyncRun, client, company: Company, entries: list, batch, now: dt.datetime) -> None:
+    """Detail the listed employees that need it and apply them; the others are only marked seen.
+
+    What we hold about them is read for these employees only (one query), so memory does not grow with
+    the company's size.
+    """
+    from apps.employees.selectors import employee_status_index
+    from apps.employees.services import employee_records_apply, employees_mark_seen
+
+    if client.list_has_details:
+        records = [e.record for e in entries if e.record is not None]
+    else:
+        index = (
+            {}
+            if run.full or not client.list_has_status
+            else employee_status_index(company=company, employee_ids=[e.employee_id for e in entries])
+        )
+        wanted = [
+            e.employee_id
+            for e in entries
+            if run.full
+            or needs_details(
+                listed_code=e.status_code,
+                known=index.get(e.employee_id),
+                now=now,
+                list_has_status=client.list_has_status,
             )
-            records = _fetch_details(run, client, company, wanted)
-        if records:
-            result = employee_records_apply(
-                company=company, records=records, source=Source.SYNC, sync_run=run, batch=batch
-            )
-            _count(run, result)
-        run.progress_done += len(page.entries)
-        run.progress_total = sum(totals.values()) or None
-        _save_progress(run, context)
+        ]
+        run.unchanged += len(entries) - len(wanted)
+        # Listed but not detailed this time: seen, and nothing else about them changes.
+        employees_mark_seen(
+            company=company, employee_ids=sorted({e.employee_id for e in entries} - set(wanted))
+        )
+        records = _fetch_details(run, client, company, wanted)
+    if records:
+        result = employee_records_apply(
+            company=company, records=records, source=Source.SYNC, sync_run=run, batch=batch
+        )
+        _count(run, result)
 
 
 def _fetch_details(run: SyncRun, client, company: Company, wanted: list[str]) -> list[EmployeeRecord]:
@@ -421,13 +427,22 @@ def sync_run_cancel_pending(*, run: SyncRun, acting_user=None) -> SyncRun:
 
 
 def sync_runs_nightly(*, now: dt.datetime | None = None) -> list[SyncRun]:
-    """Request a routine employee sync for every live connection (skipping any already running)."""
+    """Request the nightly employee sync of every live connection (skipping any already running).
+
+    Routine on most nights (the list, and details only for new and changed employees); on Sunday nights
+    (``FULL_SYNC_WEEKDAY``, local time) a full one, so every employee's details are refreshed weekly,
+    including changes the list does not show (a name, an address).
+    """
+    full = timezone.localtime(now or timezone.now()).weekday() == FULL_SYNC_WEEKDAY
     runs = []
     for connection in Connection.objects.filter(state=Connection.State.LIVE):
         try:
             runs.append(
                 sync_run_request(
-                    connection=connection, kind=SyncRun.Kind.EMPLOYEES, trigger=SyncRun.Trigger.SCHEDULE
+                    connection=connection,
+                    kind=SyncRun.Kind.EMPLOYEES,
+                    full=full,
+                    trigger=SyncRun.Trigger.SCHEDULE,
                 )
             )
         except ApplicationError as exc:
@@ -440,7 +455,6 @@ __all__ = [
     "SyncContext",
     "needs_details",
     "register_sync_kind",
-    "rolling_slice",
     "sync_employees",
     "sync_kinds",
     "sync_run_cancel_pending",
