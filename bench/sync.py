@@ -1,13 +1,26 @@
-"""Benchmark a full Paylocity employee sync from the sandbox over real HTTP (gunicorn on loopback).
+"""Benchmark Paylocity employee syncs from the sandbox over real HTTP (gunicorn on loopback).
 
-Runs, in one process against one fresh database:
+Default (a full sync against baselines), in one process against one fresh database:
 1. a full sync of N employees (list pages + one detail GET each, applied page by page), rate limit lifted;
 2. the same again, nothing changed: as a routine sync (list pages only) and as a full sync (every detail);
 3. baseline (a): the same pages and detail GETs through the same client, without applying;
 4. baseline (b): a bare bulk insert of the same rows (employees + one status event each).
 Prints employees/s, queries per page, and ratio = full sync / (fetch + bare insert). Target: within 2x.
 
+``--routine`` (the nightly case of a large customer, under the provider's real limit):
+1. seeds the sandbox with N employees (bulk insert) and the hub with the same employees through the engine
+   (``employee_records_apply`` of the records their detail GETs would give, no HTTP: a first sync at
+   25 requests/second would take over an hour at 100,000), details fetched now;
+2. changes 1% of them in the sandbox (status A -> T, L -> A, T -> A, effective today);
+3. turns on the sandbox's rate limit (25 requests per 1-second window, 429 beyond) and gives the connection
+   Paylocity's 25/s, then runs one routine sync in a child process (``_routine_sync_child.py``) that prints
+   its wall time, queries and peak memory (``resource.getrusage``);
+4. checks every change was applied and counts the requests (API call rows of the run) against the floor:
+   list pages + changed employees (+ the token).
+Target: under 60 s, every change applied, no 429, peak memory under ``--max-rss-mb``.
+
     .venv/bin/python bench/sync.py [--employees 20000] [--page-size 500] [--workers 2]
+    .venv/bin/python bench/sync.py --employees 100000 --routine [--repeat 3]
 """
 
 from __future__ import annotations
@@ -16,6 +29,7 @@ import argparse
 import datetime as dt
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -207,14 +221,149 @@ def bare_insert(records, company) -> float:
     return time.perf_counter() - start
 
 
+def seed_hub_through_engine(company, sandbox_company, chunk: int = 5000) -> float:
+    """Apply, without HTTP, the records the sandbox's detail GETs would give: the hub as after a first sync."""
+    from apps.employees.services import employee_records_apply
+    from apps.integrations.providers.paylocity import records as paylocity
+    from apps.sandbox import wire
+    from apps.sandbox.models import SandboxEmployee
+
+    start = time.perf_counter()
+    rows = SandboxEmployee.objects.filter(company=sandbox_company).select_related("company").order_by("pk")
+    last = 0
+    while True:  # keyset pages: each apply commits, which a server-side cursor would not survive
+        page = list(rows.filter(pk__gt=last)[:chunk])
+        if not page:
+            break
+        last = page[-1].pk
+        records = [
+            paylocity.employee_record(sandbox_company.external_id, wire.paylocity_employee(r)) for r in page
+        ]
+        employee_records_apply(company=company, records=records, source="sync")
+    return time.perf_counter() - start
+
+
+NEXT_CODE = {"A": "T", "L": "A", "T": "A"}
+
+
+def change_in_sandbox(sandbox_company, fraction: float, seed: int) -> dict[str, str]:
+    """Change the status of ``fraction`` of the sandbox's employees (effective today); return id -> new code."""
+    import random
+
+    from django.utils import timezone
+
+    from apps.sandbox.models import SandboxEmployee
+
+    ids = list(SandboxEmployee.objects.filter(company=sandbox_company).values_list("employee_id", flat=True))
+    chosen = random.Random(seed).sample(ids, max(1, round(len(ids) * fraction)))
+    today = timezone.localdate()
+    changed = {}
+    rows = SandboxEmployee.objects.filter(company=sandbox_company, employee_id__in=chosen)
+    updates = []
+    for row in rows:
+        row.status_code = row.status_type = NEXT_CODE[row.status_code]
+        row.status_effective_date = today
+        row.change_reason = "Bench change"
+        updates.append(row)
+        changed[row.employee_id] = row.status_code
+    SandboxEmployee.objects.bulk_update(
+        updates, ["status_code", "status_type", "status_effective_date", "change_reason"], batch_size=1000
+    )
+    return changed
+
+
+def routine(args) -> None:
+    import json
+    import math
+
+    from django.db import connection
+
+    from apps.employees.models import Employee
+    from apps.integrations.models import ApiCall, Connection
+    from apps.sandbox.models import SandboxCompany
+
+    n = args.employees
+    print(
+        f"database: {connection.vendor}; {n:,} employees; routine sync under the sandbox's 25 requests/s; "
+        f"page size {args.page_size or 'the client default'}; load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores"
+    )
+    sandbox_company = seed_sandbox(n)
+    port = free_port()
+    server = start_server(port, args.workers)
+    try:
+        conn, company = hub_connection(f"http://127.0.0.1:{port}/sandbox/paylocity", "6700")
+        Connection.objects.filter(pk=conn.pk).update(rate_limit_per_second=25.0)  # Paylocity's real limit
+        seeded_s = seed_hub_through_engine(company, sandbox_company)
+        print(f"hub seeded through the engine (no HTTP): {seeded_s:.0f}s")
+        figures = []
+        for attempt in range(args.repeat):
+            changed = change_in_sandbox(sandbox_company, args.changed, seed=attempt)
+            SandboxCompany.objects.filter(pk=sandbox_company.pk).update(
+                rate_limit=25, rate_window_seconds=1, rate_limited_count=0
+            )
+            child = subprocess.run(
+                [sys.executable, str(Path(__file__).with_name("_routine_sync_child.py")), conn.slug]
+                + (["--page-size", str(args.page_size)] if args.page_size else []),
+                cwd=ROOT,
+                env={**os.environ},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if child.returncode != 0:
+                raise SystemExit(f"the routine sync failed:\n{child.stdout}\n{child.stderr}")
+            out = json.loads(child.stdout.strip().splitlines()[-1])
+            SandboxCompany.objects.filter(pk=sandbox_company.pk).update(rate_limit=0)
+            held = dict(
+                Employee.objects.filter(company=company, employee_id__in=list(changed)).values_list(
+                    "employee_id", "status_code"
+                )
+            )
+            missed = sum(1 for employee_id, code in changed.items() if held.get(employee_id) != code)
+            requests = ApiCall.objects.filter(sync_run_id=out["run"]).count()
+            refused = SandboxCompany.objects.get(pk=sandbox_company.pk).rate_limited_count
+            page_size = out["page_size"]
+            floor = math.ceil(n / page_size) + len(changed)
+            figures.append(out["seconds"])
+            print(
+                f"routine sync #{attempt + 1}: {out['seconds']:5.1f}s  {n / out['seconds']:7,.0f} employees/s  "
+                f"requests {requests:,} vs floor {floor:,} ({math.ceil(n / page_size)} pages of {page_size:,} "
+                f"+ {len(changed):,} changes; +1 token)  details {out['details_fetched']:,}  "
+                f"changes applied {len(changed) - missed:,}/{len(changed):,}  429s {refused}  "
+                f"{out['queries'] / max(out['slices'], 1):.0f} queries per slice of 500  "
+                f"peak RSS {out['max_rss_mb']:.0f} MB"
+            )
+            if missed or refused:
+                raise SystemExit("NOT MET: a change was not applied, or the sandbox refused a request")
+        seconds = statistics.median(figures)
+        print(
+            f"median routine sync of {n:,} employees with {args.changed:.0%} changed: {seconds:.1f}s "
+            f"({n / seconds:,.0f} employees/s; target < 60 s: {'met' if seconds < 60 else 'NOT MET'}); "
+            f"peak RSS target < {args.max_rss_mb} MB"
+        )
+    finally:
+        stop_server(server)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--employees", type=int, default=int(os.environ.get("BENCH_SYNC_EMPLOYEES", 5000)))
-    parser.add_argument("--page-size", type=int, default=500)
+    parser.add_argument(
+        "--page-size", type=int, default=None, help="default: 500, or the client's for --routine"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers serving the sandbox")
+    parser.add_argument("--routine", action="store_true", help="the routine sync under the real rate limit")
+    parser.add_argument("--changed", type=float, default=0.01, help="--routine: share of employees changed")
+    parser.add_argument("--repeat", type=int, default=3, help="--routine: routine syncs (1%% changed each)")
+    parser.add_argument("--max-rss-mb", type=int, default=400, help="--routine: the stated peak")
     args = parser.parse_args()
 
     django_setup("bench_sync")
+    if args.routine:
+        routine(args)
+        return
+    args.page_size = args.page_size or 500
     from django.db import connection
 
     n = args.employees

@@ -6,11 +6,13 @@ with its line number and reason while the other rows go on.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from apps.core.exports import SafeDictWriter, csv_cell_restore
 
@@ -71,19 +73,98 @@ def _date(value: str, column: str) -> dt.date | None:
     return day
 
 
-def parse(data: bytes | str) -> ParsedFile:
-    """Parse a whole file; raise FileRefused for a file-level problem.
+UTF8_CHECK_CHUNK = 1 << 20  # a streamed file is checked for UTF-8 a mebibyte at a time
 
-    Every data line is accounted for: a row is either parsed or reported with its line number, including a
-    field over the csv limit (131,072 characters) and a quote left open, which would otherwise swallow the
-    lines after it into one field.
+
+class StreamedFile:
+    """A file's data rows, parsed one at a time as they are iterated; bad rows are collected in ``errors``.
+
+    ``total`` counts the data lines seen so far (parsed or reported); both are complete once iterated.
+    """
+
+    def __init__(self, reader, header: list[str]):
+        self._reader = reader
+        self.header = header
+        self.errors: list[dict] = []  # {line, employee_id, reason}
+        self.total = 0
+
+    def __iter__(self) -> Iterator[tuple[int, EmployeeRecord]]:
+        reader, header = self._reader, self.header
+        while True:
+            first = reader.line_num + 1
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                self.total += 1
+                reason = str(exc)
+                if "field larger than field limit" in reason:
+                    reason = f"a field is longer than {FIELD_LIMIT:,} characters"
+                self.errors.append({"line": reader.line_num, "employee_id": "", "reason": reason})
+                continue
+            if not values:
+                continue  # a blank line, as csv.DictReader skips it
+            self.total += 1
+            line = first
+            row = {k: _restore(v).strip() for k, v in zip(header, values, strict=False) if k}
+            try:
+                if reader.line_num > first and any("\n" in v or "\r" in v for v in values):
+                    raise ValueError(
+                        f"a quoted field runs from line {first} to line {reader.line_num}: an unbalanced quote "
+                        f"or a line break inside a field (lines {first}-{reader.line_num} not applied)"
+                    )
+                if any(v.strip() for v in values[len(header) :]):
+                    raise ValueError(
+                        f"the row has {len(values)} values but the header names {len(header)} columns"
+                    )
+                record = _record(row)
+            except ValueError as exc:
+                self.errors.append(
+                    {"line": line, "employee_id": row.get("employee_id", ""), "reason": str(exc)}
+                )
+                continue
+            yield line, record
+
+
+def _check_utf8(stream: BinaryIO) -> None:
+    """Read a binary stream through once, refusing it at the first byte that is not UTF-8; rewind it."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    while chunk := stream.read(UTF8_CHECK_CHUNK):
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            raise FileRefused(f"The file is not UTF-8 text (byte {offset - pending + exc.start}).") from exc
+        offset += len(chunk)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise FileRefused(
+            f"The file is not UTF-8 text (byte {offset - len(exc.object) + exc.start})."
+        ) from exc
+    stream.seek(0)
+
+
+def stream(data: bytes | str | BinaryIO) -> StreamedFile:
+    """Open a file for parsing row by row; raise FileRefused for a file-level problem (encoding, header).
+
+    ``data`` is the file's bytes or text, or a seekable binary stream (an open upload or file on disk),
+    which is checked for UTF-8 in one pass and then parsed as it is read, so a file of any size costs the
+    memory of one row at a time.
     """
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise FileRefused(f"The file is not UTF-8 text (byte {exc.start}).") from exc
-    reader = csv.reader(io.StringIO(data, newline=""))
+    if isinstance(data, str):
+        text = io.StringIO(data, newline="")
+    else:
+        _check_utf8(data)
+        text = io.TextIOWrapper(data, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
     try:
         header = [h.strip() for h in next(reader, [])]
     except csv.Error as exc:
@@ -91,41 +172,19 @@ def parse(data: bytes | str) -> ParsedFile:
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise FileRefused(f"Required columns missing: {', '.join(missing)}.")
-    parsed = ParsedFile()
-    while True:
-        first = reader.line_num + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            parsed.total += 1
-            reason = str(exc)
-            if "field larger than field limit" in reason:
-                reason = f"a field is longer than {FIELD_LIMIT:,} characters"
-            parsed.errors.append({"line": reader.line_num, "employee_id": "", "reason": reason})
-            continue
-        if not values:
-            continue  # a blank line, as csv.DictReader skips it
-        parsed.total += 1
-        line = first
-        row = {k: _restore(v).strip() for k, v in zip(header, values, strict=False) if k}
-        try:
-            if reader.line_num > first and any("\n" in v or "\r" in v for v in values):
-                raise ValueError(
-                    f"a quoted field runs from line {first} to line {reader.line_num}: an unbalanced quote "
-                    f"or a line break inside a field (lines {first}-{reader.line_num} not applied)"
-                )
-            if any(v.strip() for v in values[len(header) :]):
-                raise ValueError(
-                    f"the row has {len(values)} values but the header names {len(header)} columns"
-                )
-            parsed.rows.append((line, _record(row)))
-        except ValueError as exc:
-            parsed.errors.append(
-                {"line": line, "employee_id": row.get("employee_id", ""), "reason": str(exc)}
-            )
-    return parsed
+    return StreamedFile(reader, header)
+
+
+def parse(data: bytes | str | BinaryIO) -> ParsedFile:
+    """Parse a whole file into lists; raise FileRefused for a file-level problem.
+
+    Every data line is accounted for: a row is either parsed or reported with its line number, including a
+    field over the csv limit (131,072 characters) and a quote left open, which would otherwise swallow the
+    lines after it into one field. (``stream`` gives the same rows one at a time.)
+    """
+    streamed = stream(data)
+    rows = list(streamed)
+    return ParsedFile(rows=rows, errors=streamed.errors, total=streamed.total)
 
 
 def _restore(value: str | None) -> str:

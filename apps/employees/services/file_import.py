@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import BinaryIO
 
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
@@ -31,10 +32,14 @@ from ._core import (
 # --- the standard employee file -------------------------------------------------------------------------
 
 
+APPLY_SLICE = 5000  # rows of one company applied together; a file is never held whole in memory
+MAX_PENDING = 20000  # rows waiting over all companies before every company's rows are applied
+
+
 def employee_file_import(
     *,
     customer: Customer,
-    data: bytes | str,
+    data: bytes | str | BinaryIO,
     filename: str,
     companies: Iterable[Company] | None = None,
     acting_user=None,
@@ -45,7 +50,10 @@ def employee_file_import(
     1. A file-level problem (not UTF-8, required columns missing) refuses the whole file, recorded.
     2. Rows naming a company this customer (or the given companies) does not have are rejected.
     3. The rest is applied per company through ``employee_records_apply`` under one change batch, so the
-       mass-change safeguard sees the file as one cause.
+       mass-change safeguard sees the file as one cause; every row lands before any person is reconciled.
+    ``data`` may be an open binary file (an upload, a file on disk): it is read row by row and each
+    company's rows are applied in slices of ``APPLY_SLICE`` as they come, all in one transaction, so a
+    100,000-row file never sits in memory whole (its rows, its records or its text).
     The returned FileImport also carries ``apply_result`` (not stored): the merged counts of the apply.
     """
     known = {
@@ -59,24 +67,12 @@ def employee_file_import(
     file_import = FileImport(customer=customer, filename=filename[:255], uploaded_by=acting_user)
     file_import.apply_result = ApplyResult()
     try:
-        parsed = files.parse(data)
+        streamed = files.stream(data)
     except files.FileRefused as exc:
         file_import.refused = str(exc)
         file_import.save()
         return file_import
-    errors = list(parsed.errors)
-    by_company: dict[str, list[tuple[int, EmployeeRecord]]] = defaultdict(list)
-    for line, rec in parsed.rows:
-        if rec.company_external_id not in known:
-            errors.append(
-                {
-                    "line": line,
-                    "employee_id": rec.employee_id,
-                    "reason": f"unknown company {rec.company_external_id}",
-                }
-            )
-            continue
-        by_company[rec.company_external_id].append((line, rec))
+    errors: list[dict] = []
     accepted = 0
     with transaction.atomic():
         file_import.save()
@@ -86,8 +82,8 @@ def employee_file_import(
             cause_type=CauseType.FILE_IMPORT,
             cause_id=str(file_import.pk),
         ) as batch:
-            # Every row of the file lands before any person is reconciled: the file is one set of facts.
-            for external_id, rows in by_company.items():
+
+            def apply(external_id: str, rows: list[tuple[int, EmployeeRecord]]) -> int:
                 result = employee_records_apply(
                     company=known[external_id],
                     records=[rec for _, rec in rows],
@@ -101,15 +97,46 @@ def employee_file_import(
                 for rejection in result.rejected:
                     line, rec = rows[rejection.index]
                     errors.append({"line": line, "employee_id": rec.employee_id, "reason": rejection.reason})
-                accepted += len(rows) - len(result.rejected)
                 file_import.apply_result.merge(result)
+                return len(rows) - len(result.rejected)
+
+            pending: dict[str, list[tuple[int, EmployeeRecord]]] = defaultdict(list)
+            waiting = 0
+            for line, rec in streamed:
+                if rec.company_external_id not in known:
+                    errors.append(
+                        {
+                            "line": line,
+                            "employee_id": rec.employee_id,
+                            "reason": f"unknown company {rec.company_external_id}",
+                        }
+                    )
+                    continue
+                rows = pending[rec.company_external_id]
+                rows.append((line, rec))
+                waiting += 1
+                if len(rows) >= APPLY_SLICE:
+                    accepted += apply(rec.company_external_id, rows)
+                    waiting -= len(rows)
+                    pending[rec.company_external_id] = []
+                elif waiting >= MAX_PENDING:
+                    for external_id, company_rows in pending.items():
+                        if company_rows:
+                            accepted += apply(external_id, company_rows)
+                    pending.clear()
+                    waiting = 0
+            for external_id, company_rows in pending.items():
+                if company_rows:
+                    accepted += apply(external_id, company_rows)
+            # Every row of the file has landed before any person is reconciled: the file is one set of facts.
             outcome = persons_reconcile_in_batch(
                 customer=customer, person_ids=file_import.apply_result.persons, batch=batch, today=today
             )
             file_import.apply_result.actions += outcome.written
             file_import.apply_result.withdrawn += outcome.withdrawn
+        errors.extend(streamed.errors)
         file_import.batch = batch
-        file_import.rows = parsed.total
+        file_import.rows = streamed.total
         file_import.accepted = accepted
         file_import.rejected = len(errors)
         file_import.errors = sorted(errors, key=lambda e: e["line"])
@@ -183,10 +210,9 @@ def employee_file_upload_apply(*, upload_id: str) -> int | None:
     _upload_state_set(upload_id, state="running")
     try:
         with default_storage.open(state["path"], "rb") as handle:
-            data = handle.read()
-        file_import = employee_file_import(
-            customer=customer, data=data, filename=state["filename"], acting_user=user
-        )
+            file_import = employee_file_import(
+                customer=customer, data=handle, filename=state["filename"], acting_user=user
+            )
     except Exception as exc:
         _upload_state_set(upload_id, state="failed", error=f"{type(exc).__name__}: the file was not applied.")
         raise

@@ -34,9 +34,10 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {file}")
         companies = list(conn.companies.select_related("company_set")) or None
-        result = employee_file_import(
-            customer=conn.customer, data=path.read_bytes(), filename=path.name, companies=companies
-        )
+        with path.open("rb") as handle:  # read row by row, not loaded whole
+            result = employee_file_import(
+                customer=conn.customer, data=handle, filename=path.name, companies=companies
+            )
         if result.refused:
             raise CommandError(f"File refused: {result.refused}")
         self.stdout.write(
