@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core import http, problems
+from apps.core.bulk import bulk_insert_fast, bulk_update_fast
 from apps.core.errors import CircuitOpenError, RateLimited
 from apps.core.http import CallRecord, ProviderHTTP
 
@@ -107,7 +108,8 @@ class DatabaseRateLimiter:
 
     _known: set[int] = set()
 
-    def reserve(self, connection: Connection, interval: float, now: float) -> float:
+    def reserve(self, connection: Connection, interval: float, now: float, count: int = 1) -> float:
+        """Reserve ``count`` consecutive slots; return the first (the others follow ``interval`` apart)."""
         if connection.pk not in self._known:
             RateLimitSlot.objects.get_or_create(connection_id=connection.pk)
             self._known.add(connection.pk)
@@ -116,13 +118,13 @@ class DatabaseRateLimiter:
             cursor.execute(
                 f"UPDATE {table} SET next_at = (CASE WHEN next_at > %s THEN next_at ELSE %s END) + %s "  # noqa: S608
                 "WHERE connection_id = %s RETURNING next_at",
-                [now, now, interval, connection.pk],
+                [now, now, interval * count, connection.pk],
             )
             row = cursor.fetchone()
         if row is None:  # the row was deleted under us: recreate it and try once more
             self._known.discard(connection.pk)
-            return self.reserve(connection, interval, now)
-        return float(row[0]) - interval
+            return self.reserve(connection, interval, now, count)
+        return float(row[0]) - interval * count
 
 
 class RedisRateLimiter:
@@ -138,7 +140,7 @@ class RedisRateLimiter:
     local interval = tonumber(ARGV[2])
     local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
     if nxt < now then nxt = now end
-    nxt = nxt + interval
+    nxt = nxt + interval * tonumber(ARGV[3] or '1')
     local text = string.format('%.0f', nxt)
     redis.call('SET', KEYS[1], text, 'EX', 3600)
     return text
@@ -150,11 +152,11 @@ class RedisRateLimiter:
         self._client = redis.Redis.from_url(url)
         self._script = self._client.register_script(self.SCRIPT)
 
-    def reserve(self, connection: Connection, interval: float, now: float) -> float:
+    def reserve(self, connection: Connection, interval: float, now: float, count: int = 1) -> float:
         key = f"hub:ratelimit:{connection.uuid}"
         now_us, interval_us = round(now * 1_000_000), round(interval * 1_000_000)
-        slot_us = int(self._script(keys=[key], args=[now_us, interval_us])) - interval_us
-        return now + (slot_us - now_us) / 1_000_000  # exactly ``now`` when the slot is free
+        slot_us = int(self._script(keys=[key], args=[now_us, interval_us, count])) - interval_us * count
+        return now + (slot_us - now_us) / 1_000_000  # exactly ``now`` when the first slot is free
 
 
 _limiter_lock = threading.Lock()
@@ -312,10 +314,34 @@ class ConnectionBookkeeping:
         self.breaker.before_call()
 
     def wait_for_slot(self, *, sleep: Callable[[float], None], max_wait: float | None) -> float:
-        return rate_limit_wait(self.connection, sleep=sleep, max_wait=max_wait)
+        planned = self.planned()
+        slot = planned.next_slot() if planned is not None else None
+        if slot is None:
+            return rate_limit_wait(self.connection, sleep=sleep, max_wait=max_wait)
+        wait = slot - time.time()
+        if wait > 0:
+            sleep(wait)
+            return wait
+        return 0.0
+
+    def planned(self) -> _Planned | None:
+        """The ``planned_calls`` block of this door in force in this context (its threads included)."""
+        current = _planned.get()
+        return current[1] if current is not None and current[0] is self else None
 
     def record_call(self, call: CallRecord) -> None:
         context = _context.get()
+        planned = self.planned()
+        row = planned.next_row() if planned is not None else None
+        if row is not None:  # written ahead by ``planned_calls``; its outcome is written when the block ends
+            row.method, row.uri, row.status_code, row.duration_ms = (
+                call.method,
+                call.uri,
+                call.status_code,
+                call.duration_ms,
+            )
+            row.attempt, row.error, row.created_at = call.attempt, call.error[:300], call.started_at
+            return
         ApiCall.objects.create(
             connection_id=self.connection.pk,
             sync_run_id=context.sync_run_id,
@@ -339,6 +365,95 @@ class ConnectionBookkeeping:
         on_wait = _context.get().on_wait
         if on_wait is not None:
             on_wait(seconds, reason)
+
+
+# --- bookkeeping in bulk: the planned requests of a page ------------------------------------------------------
+
+UNLOGGED_OUTCOME = "planned; no outcome recorded (the worker stopped before its page's calls were logged)"
+
+
+@dataclass
+class _Planned:
+    """Rate-limit slots and API call rows taken ahead for the next requests of one connection's door."""
+
+    rows: list[ApiCall]
+    slots: list[float]
+    used_rows: int = 0
+    used_slots: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)  # calls may run in several threads
+
+    def next_slot(self) -> float | None:
+        with self.lock:
+            if self.used_slots >= len(self.slots):
+                return None
+            self.used_slots += 1
+            return self.slots[self.used_slots - 1]
+
+    def next_row(self) -> ApiCall | None:
+        with self.lock:
+            if self.used_rows >= len(self.rows):
+                return None
+            self.used_rows += 1
+            return self.rows[self.used_rows - 1]
+
+
+# The block in force, per context: the detail calls of a page run in threads that copy the context, while the
+# thread that lists the next page (same door, another context) books its request on its own.
+_planned: contextvars.ContextVar[tuple[ConnectionBookkeeping, _Planned] | None] = contextvars.ContextVar(
+    "planned_calls", default=None
+)
+
+
+@contextmanager
+def planned_calls(door: ProviderHTTP, count: int) -> Iterator[None]:
+    """Do the bookkeeping of the next ``count`` requests through ``door`` in a constant number of queries.
+
+    A sync knows how many detail calls a page needs. Instead of two writes per request (its rate-limit slot,
+    its ``ApiCall`` row), the block starts with one UPDATE that reserves ``count`` consecutive slots and one
+    INSERT of ``count`` API call rows written *ahead* of the requests, each saying "planned; no outcome
+    recorded"; each request then waits for its slot and fills its row in memory, and the block ends with one
+    UPDATE of every row's outcome (and one DELETE of rows not used, when fewer requests were made).
+
+    Why ahead and not after: if the worker dies mid-page (killed, out of memory, machine lost), the rows of
+    the requests it made are already in the table, saying that their outcome was not recorded, so the
+    call log (and the fair-use counts read from it) never misses a request the provider may have seen. A
+    request beyond ``count`` (a retry, a token refresh) is booked on its own, as outside a block.
+    """
+    books = door.bookkeeping
+    if count <= 0 or not isinstance(books, ConnectionBookkeeping) or books.planned() is not None:
+        yield
+        return
+    connection = books.connection
+    context = _context.get()
+    now = timezone.now()
+    rows = bulk_insert_fast(
+        [
+            ApiCall(
+                connection_id=connection.pk,
+                sync_run_id=context.sync_run_id,
+                webhook_event_id=context.webhook_event_id,
+                method="",
+                uri="",
+                error=UNLOGGED_OUTCOME,
+                created_at=now,
+            )
+            for _ in range(count)
+        ]
+    )
+    interval = _interval(connection)
+    first = rate_limiter().reserve(connection, interval, time.time(), count)
+    planned = _Planned(rows=rows, slots=[first + k * interval for k in range(count)])
+    token = _planned.set((books, planned))
+    try:
+        yield
+    finally:
+        _planned.reset(token)
+        used, unused = planned.rows[: planned.used_rows], planned.rows[planned.used_rows :]
+        bulk_update_fast(
+            used, ["method", "uri", "status_code", "duration_ms", "attempt", "error", "created_at"]
+        )
+        if unused:
+            ApiCall.objects.filter(pk__in=[row.pk for row in unused]).delete()
 
 
 def provider_http(connection: Connection, **options: Any) -> ProviderHTTP:

@@ -29,7 +29,7 @@ from apps.employees.records import ApplyResult, EmployeeRecord, Source
 
 from ..models import Connection, SyncRun
 from ..providers import client_for
-from ..transport import call_context
+from ..transport import call_context, planned_calls
 
 logger = logging.getLogger(__name__)
 
@@ -374,21 +374,24 @@ def _sync_entries(run: SyncRun, client, company: Company, entries: list, batch, 
 def _fetch_details(run: SyncRun, client, company: Company, wanted: list[str]) -> list[EmployeeRecord]:
     records: list[EmployeeRecord] = []
     size = max(1, client.detail_batch_size)
-    for start in range(0, len(wanted), size):
-        chunk = wanted[start : start + size]
-        try:
-            result = client.get_employees(company.external_id, chunk)
-        except ProviderError as exc:
-            if not exc.permanent:
-                raise  # an outage: stop the run here; nothing is concluded from what we did not see
-            run.failed += len(chunk)
-            _add_error(run, employee_ids=chunk, error=str(exc)[:300])
-            continue
-        run.details_fetched += len(result.records)
-        records.extend(result.records)
-        for employee_id in result.missing:
-            run.failed += 1
-            _add_error(run, employee_id=employee_id, error="listed, but its detail was not found")
+    chunks = [wanted[start : start + size] for start in range(0, len(wanted), size)]
+    # One detail call per chunk: their rate-limit slots and API call rows are booked in bulk (see
+    # ``planned_calls``), so the queries of a page do not grow with its size.
+    with planned_calls(client.http, len(chunks)):
+        for chunk in chunks:
+            try:
+                result = client.get_employees(company.external_id, chunk)
+            except ProviderError as exc:
+                if not exc.permanent:
+                    raise  # an outage: stop the run here; nothing is concluded from what we did not see
+                run.failed += len(chunk)
+                _add_error(run, employee_ids=chunk, error=str(exc)[:300])
+                continue
+            run.details_fetched += len(result.records)
+            records.extend(result.records)
+            for employee_id in result.missing:
+                run.failed += 1
+                _add_error(run, employee_id=employee_id, error="listed, but its detail was not found")
     return records
 
 
