@@ -15,6 +15,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+SYNC_DETAIL_CONCURRENCY = 1  # a test's database is one transaction that other threads do not see
 WEBHOOK_ENQUEUE_IN_BACKGROUND = False  # sync tasks would run in the enqueuer's thread
 SANDBOX_ENABLED = True
 MEDIA_ROOT = str(BASE_DIR / ".test-output" / "media")  # noqa: F405

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import pytest
 import responses
@@ -98,3 +100,27 @@ def test_fewer_requests_than_planned_leave_no_planned_rows(company_set):
     with planned_calls(http, 3):
         http.request("GET", f"{PCTY}/api/v2/companies/6704/employees")
     assert list(ApiCall.objects.values_list("method", "status_code", "error")) == [("GET", 200, "")]
+
+
+@responses.activate
+@pytest.mark.django_db(transaction=True)
+def test_detail_calls_run_several_at_a_time_and_are_all_logged(company_set, settings):
+    settings.SYNC_DETAIL_CONCURRENCY = 4
+    in_flight, most = [0], [0]
+    lock = threading.Lock()
+
+    def slow(employee_id):
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        time.sleep(0.05)
+        with lock:
+            in_flight[0] -= 1
+
+    token_ok()
+    conn = paylocity_company(company_set, "6705", 8, on_detail=slow)
+    run = run_sync(conn, full=True)
+    assert run.state == SyncRun.State.SUCCEEDED and run.created == 8
+    assert most[0] > 1
+    calls = ApiCall.objects.filter(sync_run=run, method="GET")
+    assert calls.count() == 9 and calls.filter(status_code=200).count() == 9
