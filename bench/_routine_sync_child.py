@@ -8,6 +8,7 @@ sync, queries, progress slices, details fetched, the page size used, and the pea
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
 import resource
@@ -22,6 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("connection")
     parser.add_argument("--page-size", type=int, default=None)
+    parser.add_argument("--profile", help="write cProfile stats of the sync to this file")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -36,10 +38,16 @@ def main() -> None:
     connection = Connection.objects.get(slug=args.connection)
     slices = []
     run = sync_run_request(connection=connection, full=False, trigger=SyncRun.Trigger.COMMAND)
+    profiler = cProfile.Profile() if args.profile else None
     with counted() as counter:
+        if profiler:
+            profiler.enable()
         run = sync_run_execute(
             run_id=run.pk, context=SyncContext(page_size=args.page_size, on_progress=slices.append)
         )
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
     if run.state != SyncRun.State.SUCCEEDED:
         raise SystemExit(f"sync {run.state}: {run.message}")
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux

@@ -17,7 +17,7 @@ import importlib
 import importlib.util
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -325,53 +325,59 @@ def _sync_company(
 
     Per list page: one read of what we hold about the page's employees (so memory does not grow with the
     company's size), one write marking the unchanged ones seen, then the employees that need details in
-    slices of ``APPLY_CHUNK``: fetched, applied, progress saved. A routine page of 5,000 with 50 changes
-    is one apply, not ten.
+    slices of ``APPLY_CHUNK``: fetched, applied, progress saved. A routine page of 5,000 with 50 changes is
+    one apply, not ten. With ``SYNC_DETAIL_CONCURRENCY`` above 1 the slices are pipelined: the next slice's
+    details are fetched (paced by the rate limit) while this one is applied (paced by the database).
     """
     from apps.employees.selectors import employee_status_index
     from apps.employees.services import employees_mark_seen
 
     now = timezone.now()
-    for page in client.list_employees(company.external_id, page_size=context.page_size):
-        run.fetched += len(page.entries)
-        if page.total is not None:
-            totals[company.pk] = page.total
-        run.progress_total = sum(totals.values()) or None
-        if client.list_has_details:
-            records = [e.record for e in page.entries if e.record is not None]
-            for start in range(0, len(records), APPLY_CHUNK):
-                _apply(run, company, records[start : start + APPLY_CHUNK], batch)
-            run.progress_done += len(page.entries)
-            _save_progress(run, context)
-            continue
-        index = (
-            {}
-            if run.full or not client.list_has_status
-            else employee_status_index(company=company, employee_ids=[e.employee_id for e in page.entries])
-        )
-        wanted = [
-            e.employee_id
-            for e in page.entries
-            if run.full
-            or needs_details(
-                listed_code=e.status_code,
-                known=index.get(e.employee_id),
-                now=now,
-                list_has_status=client.list_has_status,
+    pipeline = _Pipeline(run, context, client, company, batch)
+    try:
+        for page in client.list_employees(company.external_id, page_size=context.page_size):
+            run.fetched += len(page.entries)
+            if page.total is not None:
+                totals[company.pk] = page.total
+            run.progress_total = sum(totals.values()) or None
+            if client.list_has_details:
+                pipeline.drain()
+                records = [e.record for e in page.entries if e.record is not None]
+                for start in range(0, len(records), APPLY_CHUNK):
+                    _apply(run, company, records[start : start + APPLY_CHUNK], batch)
+                run.progress_done += len(page.entries)
+                _save_progress(run, context)
+                continue
+            index = (
+                {}
+                if run.full or not client.list_has_status
+                else employee_status_index(
+                    company=company, employee_ids=[e.employee_id for e in page.entries]
+                )
             )
-        ]
-        # Listed but not detailed this time: seen, and nothing else about them changes.
-        unchanged = sorted({e.employee_id for e in page.entries} - set(wanted))
-        employees_mark_seen(company=company, employee_ids=unchanged)
-        run.unchanged += len(unchanged)
-        run.progress_done += len(unchanged)
-        for start in range(0, len(wanted), APPLY_CHUNK):
-            chunk = wanted[start : start + APPLY_CHUNK]
-            _apply(run, company, _fetch_details(run, client, company, chunk), batch)
-            run.progress_done += len(chunk)
-            _save_progress(run, context)
-        if not wanted:
-            _save_progress(run, context)
+            wanted = [
+                e.employee_id
+                for e in page.entries
+                if run.full
+                or needs_details(
+                    listed_code=e.status_code,
+                    known=index.get(e.employee_id),
+                    now=now,
+                    list_has_status=client.list_has_status,
+                )
+            ]
+            # Listed but not detailed this time: seen, and nothing else about them changes.
+            unchanged = sorted({e.employee_id for e in page.entries} - set(wanted))
+            employees_mark_seen(company=company, employee_ids=unchanged)
+            run.unchanged += len(unchanged)
+            run.progress_done += len(unchanged)
+            for start in range(0, len(wanted), APPLY_CHUNK):
+                pipeline.push(wanted[start : start + APPLY_CHUNK])
+            if not wanted:
+                _save_progress(run, context)
+        pipeline.drain()
+    finally:
+        pipeline.close()
 
 
 def _apply(run: SyncRun, company: Company, records: list[EmployeeRecord], batch) -> None:
@@ -384,8 +390,52 @@ def _apply(run: SyncRun, company: Company, records: list[EmployeeRecord], batch)
         _count(run, result)
 
 
-def _fetch_details(run: SyncRun, client, company: Company, wanted: list[str]) -> list[EmployeeRecord]:
-    """Fetch the details of ``wanted``: one call per ``detail_batch_size`` IDs, up to
+class _Pipeline:
+    """Fetch a slice's details in a background thread while the slice before it is applied here.
+
+    Only the fetching (the provider calls and their bookkeeping) runs in the background; counting into the
+    run, applying and saving progress stay in the sync's thread, in slice order. Sequential (fetch, then
+    apply) when ``SYNC_DETAIL_CONCURRENCY`` is 1.
+    """
+
+    def __init__(self, run: SyncRun, context: SyncContext, client, company: Company, batch):
+        self.run, self.context, self.client, self.company, self.batch = run, context, client, company, batch
+        concurrent = int(settings.SYNC_DETAIL_CONCURRENCY) > 1
+        self._pool = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-fetch") if concurrent else None
+        )
+        self._pending: tuple[list[str], Future] | None = None
+
+    def _fetch(self, chunk: list[str]):
+        return _detail_outcomes(self.client, self.company.external_id, chunk)
+
+    def push(self, chunk: list[str]) -> None:
+        if self._pool is None:
+            self._finish(chunk, self._fetch(chunk))
+            return
+        future = self._pool.submit(contextvars.copy_context().run, self._fetch, chunk)
+        self.drain()
+        self._pending = (chunk, future)
+
+    def drain(self) -> None:
+        if self._pending is not None:
+            chunk, future = self._pending
+            self._pending = None
+            self._finish(chunk, future.result())
+
+    def _finish(self, chunk: list[str], outcomes) -> None:
+        _apply(self.run, self.company, _tally(self.run, outcomes), self.batch)
+        self.run.progress_done += len(chunk)
+        _save_progress(self.run, self.context)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.submit(connections.close_all).result()  # the fetching thread's own connection
+            self._pool.shutdown(wait=True)
+
+
+def _detail_outcomes(client, external_id: str, wanted: list[str]):
+    """Call for the details of ``wanted``: one call per ``detail_batch_size`` IDs, up to
     ``SYNC_DETAIL_CONCURRENCY`` calls in flight.
 
     Their rate-limit slots and API call rows are booked in bulk (``planned_calls``), so the queries of a
@@ -395,9 +445,13 @@ def _fetch_details(run: SyncRun, client, company: Company, wanted: list[str]) ->
     """
     size = max(1, client.detail_batch_size)
     chunks = [wanted[start : start + size] for start in range(0, len(wanted), size)]
-    records: list[EmployeeRecord] = []
     with planned_calls(client.http, len(chunks)):
-        outcomes = _detail_calls(client, company.external_id, chunks)
+        return _detail_calls(client, external_id, chunks)
+
+
+def _tally(run: SyncRun, outcomes) -> list[EmployeeRecord]:
+    """Count the calls' outcomes into the run; return the records fetched. An outage stops the run here."""
+    records: list[EmployeeRecord] = []
     for chunk, result, error in outcomes:
         if error is not None:
             if not error.permanent:
