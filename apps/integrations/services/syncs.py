@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import functools
 import importlib
 import importlib.util
 import logging
@@ -326,8 +327,10 @@ def _sync_company(
     Per list page: one read of what we hold about the page's employees (so memory does not grow with the
     company's size), one write marking the unchanged ones seen, then the employees that need details in
     slices of ``APPLY_CHUNK``: fetched, applied, progress saved. A routine page of 5,000 with 50 changes is
-    one apply, not ten. With ``SYNC_DETAIL_CONCURRENCY`` above 1 the slices are pipelined: the next slice's
-    details are fetched (paced by the rate limit) while this one is applied (paced by the database).
+    one apply, not ten. With ``SYNC_DETAIL_CONCURRENCY`` above 1 the work is pipelined so that the rate
+    limit, not the database, sets the pace: the next list page is requested while this one is read, the
+    unchanged employees are marked seen in the background, and a slice's details are fetched while the
+    slice before it is applied.
     """
     from apps.employees.selectors import employee_status_index
     from apps.employees.services import employees_mark_seen
@@ -335,7 +338,7 @@ def _sync_company(
     now = timezone.now()
     pipeline = _Pipeline(run, context, client, company, batch)
     try:
-        for page in client.list_employees(company.external_id, page_size=context.page_size):
+        for page in pipeline.pages(client.list_employees(company.external_id, page_size=context.page_size)):
             run.fetched += len(page.entries)
             if page.total is not None:
                 totals[company.pk] = page.total
@@ -368,7 +371,7 @@ def _sync_company(
             ]
             # Listed but not detailed this time: seen, and nothing else about them changes.
             unchanged = sorted({e.employee_id for e in page.entries} - set(wanted))
-            employees_mark_seen(company=company, employee_ids=unchanged)
+            pipeline.in_background(employees_mark_seen, company=company, employee_ids=unchanged)
             run.unchanged += len(unchanged)
             run.progress_done += len(unchanged)
             for start in range(0, len(wanted), APPLY_CHUNK):
@@ -376,6 +379,7 @@ def _sync_company(
             if not wanted:
                 _save_progress(run, context)
         pipeline.drain()
+        pipeline.settle()
     finally:
         pipeline.close()
 
@@ -404,7 +408,35 @@ class _Pipeline:
         self._pool = (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-fetch") if concurrent else None
         )
+        # The list pages and the bookkeeping have a thread each, so neither waits behind a slice's calls.
+        self._lister = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-list") if concurrent else None
+        )
+        self._keeper = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-seen") if concurrent else None
+        )
         self._pending: tuple[list[str], Future] | None = None
+        self._kept: list[Future] = []
+
+    def pages(self, iterator):
+        """The list pages, each requested while the one before it is being worked on."""
+        if self._lister is None:
+            yield from iterator
+            return
+        context = contextvars.copy_context()
+        ahead = self._lister.submit(context.run, next, iterator, None)
+        while (page := ahead.result()) is not None:
+            ahead = self._lister.submit(context.run, next, iterator, None)
+            yield page
+
+    def in_background(self, func, **kwargs) -> None:
+        """Bookkeeping that nothing after it reads (marking employees seen): off the sync's thread."""
+        if self._keeper is None:
+            func(**kwargs)
+            return
+        self._kept.append(
+            self._keeper.submit(contextvars.copy_context().run, functools.partial(func, **kwargs))
+        )
 
     def _fetch(self, chunk: list[str]):
         return _detail_outcomes(self.client, self.company.external_id, chunk)
@@ -423,15 +455,22 @@ class _Pipeline:
             self._pending = None
             self._finish(chunk, future.result())
 
+    def settle(self) -> None:
+        """Wait for the background bookkeeping; a failed write fails the run."""
+        kept, self._kept = self._kept, []
+        for future in kept:
+            future.result()
+
     def _finish(self, chunk: list[str], outcomes) -> None:
         _apply(self.run, self.company, _tally(self.run, outcomes), self.batch)
         self.run.progress_done += len(chunk)
         _save_progress(self.run, self.context)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.submit(connections.close_all).result()  # the fetching thread's own connection
-            self._pool.shutdown(wait=True)
+        for pool in (self._pool, self._lister, self._keeper):
+            if pool is not None:
+                pool.submit(connections.close_all).result()  # the thread's own database connection
+                pool.shutdown(wait=True)
 
 
 def _detail_outcomes(client, external_id: str, wanted: list[str]):
