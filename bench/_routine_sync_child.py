@@ -32,7 +32,7 @@ def main() -> None:
 
     django.setup()
     from apps.integrations.models import Connection, SyncRun
-    from apps.integrations.providers.paylocity.client import DEFAULT_PAGE_SIZE
+    from apps.integrations.providers.paylocity.client import Client
     from apps.integrations.services import SyncContext, sync_run_execute, sync_run_request
 
     connection = Connection.objects.get(slug=args.connection)
@@ -59,7 +59,7 @@ def main() -> None:
                 "queries": counter.count,
                 "slices": len(slices),
                 "details_fetched": run.details_fetched,
-                "page_size": args.page_size or DEFAULT_PAGE_SIZE,
+                "page_size": args.page_size or Client.default_page_size,
                 "max_rss_mb": peak_kb / 1024,
             }
         )

@@ -11,8 +11,8 @@ import responses
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 
-from apps.integrations.transport import UNLOGGED_OUTCOME, planned_calls, provider_http
 from apps.integrations.models import ApiCall, SyncRun
+from apps.integrations.transport import UNLOGGED_OUTCOME, planned_calls, provider_http
 from tests.companies.factories import CompanyFactory
 from tests.integrations.factories import ConnectionFactory
 from tests.integrations.test_providers import PCTY, pcty_detail, token_ok

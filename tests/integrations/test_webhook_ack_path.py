@@ -11,8 +11,8 @@ import pytest
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
 
+from apps.core import signing
 from apps.core.fields import plain_text
-from apps.integrations import signing
 from apps.integrations.models import Connection, WebhookEvent
 from apps.integrations.services import connection_update
 from apps.integrations.services.inbox import BackgroundEnqueuer, _enqueue_batch
