@@ -180,6 +180,7 @@ def test_a_delivery_with_several_events_takes_the_ordinary_way(client, customer)
     assert WebhookEvent.objects.filter(connection=prism).count() == 3
 
 
+@pytest.mark.django_db
 def test_the_background_enqueuer_queues_what_is_waiting_in_one_message():
     sent: list[list[int]] = []
     release = threading.Event()
@@ -201,25 +202,33 @@ def test_the_background_enqueuer_queues_what_is_waiting_in_one_message():
     assert sent == [[1], [2, 3, 4]]
 
 
-def test_the_background_enqueuer_survives_a_broker_failure(caplog):
+@pytest.mark.django_db  # flush() first drops its thread's stale database connection
+def test_the_background_enqueuer_survives_a_broker_failure(monkeypatch):
     calls: list[list[int]] = []
+    logged: list[str] = []
 
     def failing_then_fine(ids):
         calls.append(list(ids))
         if len(calls) == 1:
             raise ConnectionError("broker down")
 
+    monkeypatch.setattr(
+        "apps.integrations.services.inbox.logger.exception",
+        lambda message, *args: logged.append(message % args),
+    )
     enqueuer = BackgroundEnqueuer(send=failing_then_fine)
     enqueuer.flush([7])
     enqueuer.flush([8])
     assert calls == [[7], [8]]
-    assert "the sweeper will" in caplog.text
+    assert logged == ["could not enqueue webhook events [7]; the sweeper will"]
 
 
 @pytest.mark.django_db
 def test_a_batch_message_is_fanned_out_one_task_per_event(monkeypatch):
     queued: list[tuple] = []
-    monkeypatch.setattr("django_q.tasks.async_task", lambda *args, **kwargs: queued.append(args))
+    monkeypatch.setattr(
+        "apps.integrations.services.inbox.async_task", lambda *args, **kwargs: queued.append(args)
+    )
     _enqueue_batch([5])
     _enqueue_batch([6, 7])
     assert queued == [

@@ -111,8 +111,6 @@ def webhook_events_enqueue_each(event_ids: list[int]) -> None:
 
 def _enqueue_batch(event_ids: list[int]) -> None:
     """One broker message for many events: the worker that takes it fans them out, one task each."""
-    from django_q.tasks import async_task
-
     if len(event_ids) == 1:
         async_task("apps.integrations.tasks.webhook_event_task", event_ids[0], group="webhooks")
     else:
