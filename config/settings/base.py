@@ -318,7 +318,10 @@ OUTBOUND_ALLOWED_DESTINATIONS = _env_or_exit(env.list, "OUTBOUND_ALLOWED_DESTINA
 # Incoming webhooks: events one delivery may carry (more: 413, nothing stored), fewer on a connection without
 # a check (PrismHR's 'none'), and how far a Standard Webhooks timestamp may be from now (older: replay, 401).
 # How many detail calls a sync keeps in flight (its rate-limit slots still space them to the connection's rate).
-SYNC_DETAIL_CONCURRENCY = _env_or_exit(env.int, "SYNC_DETAIL_CONCURRENCY", default=4)
+# SQLite has one writer: a sync's background threads would only queue on its lock, so it stays sequential there.
+SYNC_DETAIL_CONCURRENCY = _env_or_exit(
+    env.int, "SYNC_DETAIL_CONCURRENCY", default=1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4
+)
 # The webhook view hands stored events to a per-process thread that queues them (tests: queued inline).
 WEBHOOK_ENQUEUE_IN_BACKGROUND = _env_or_exit(env.bool, "WEBHOOK_ENQUEUE_IN_BACKGROUND", default=True)
 WEBHOOK_MAX_EVENTS_PER_DELIVERY = _env_or_exit(env.int, "WEBHOOK_MAX_EVENTS_PER_DELIVERY", default=500)
