@@ -6,6 +6,20 @@ from django_q.models import Schedule
 
 from apps.core.schedules import ScheduleSpec, register
 
+from .models import Connection
+from .services import (
+    affinity_files_pull,
+    api_calls_prune,
+    fair_use_check_all,
+    sync_run_execute,
+    sync_runs_nightly,
+    sync_runs_pending_lost,
+    sync_runs_reap_stale,
+    webhook_event_process,
+    webhook_events_sweep,
+)
+from .services.inbox import prismhr_events_poll_all, webhook_events_enqueue_each
+
 
 def enqueue_sync_run(run_id: int) -> None:
     """Queue a requested sync run for a worker."""
@@ -25,34 +39,24 @@ def enqueue_sync_runs(run_ids: list[int]) -> None:
 
 
 def sync_run_task(run_id: int) -> None:
-    from .services import sync_run_execute
-
     sync_run_execute(run_id=run_id)
 
 
 def webhook_event_task(event_id: int) -> None:
-    from .services import webhook_event_process
-
     webhook_event_process(event_id=event_id)
 
 
 def fan_out_webhook_events(event_ids: list[int]) -> None:
     """A web process queued several stored events in one message: one task each, for every worker to take."""
-    from .services.inbox import webhook_events_enqueue_each
-
     webhook_events_enqueue_each(event_ids)
 
 
 def sweep_webhook_inbox() -> int:
-    from .services import webhook_events_sweep
-
     return webhook_events_sweep()
 
 
 def sweep_sync_runs() -> int:
     """Fail runs whose worker died; re-enqueue pending runs whose task was lost."""
-    from .services import sync_runs_pending_lost, sync_runs_reap_stale
-
     reaped = sync_runs_reap_stale()
     for run_id in sync_runs_pending_lost():
         enqueue_sync_run(run_id)
@@ -60,8 +64,6 @@ def sweep_sync_runs() -> int:
 
 
 def run_nightly_syncs() -> int:
-    from .services import sync_runs_nightly
-
     runs = sync_runs_nightly()
     for run in runs:
         enqueue_sync_run(run.pk)
@@ -69,22 +71,15 @@ def run_nightly_syncs() -> int:
 
 
 def check_fair_use() -> int:
-    from .services import fair_use_check_all
-
     return fair_use_check_all()
 
 
 def prune_api_calls() -> int:
-    from .services import api_calls_prune
-
     return api_calls_prune()
 
 
 def pull_affinity_files() -> int:
     """Pull the SFTP folder of every live Affinity connection that has one."""
-    from .models import Connection
-    from .services import affinity_files_pull
-
     pulled = 0
     for connection in Connection.objects.filter(provider="affinity", state=Connection.State.LIVE).exclude(
         sftp_host=""
@@ -94,8 +89,6 @@ def pull_affinity_files() -> int:
 
 
 def poll_prismhr_events() -> int:
-    from .services.inbox import prismhr_events_poll_all
-
     return prismhr_events_poll_all()
 
 

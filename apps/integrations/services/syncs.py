@@ -30,10 +30,13 @@ from apps.companies.models import Company
 from apps.core.errors import ApplicationError, ProviderError
 from apps.core.logs import log_event
 from apps.employees.records import ApplyResult, EmployeeRecord, Source
+from apps.employees.selectors import employee_status_index
+from apps.employees.services import change_batch, employee_records_apply, employees_mark_seen
 
 from ..models import Connection, SyncRun
 from ..providers import client_for
 from ..transport import call_context, planned_calls
+from .fair_use import fair_use_check
 
 logger = logging.getLogger(__name__)
 
@@ -239,8 +242,6 @@ def _finish(run: SyncRun, state: str, message: str) -> None:
 
 
 def _after_run(run: SyncRun) -> None:
-    from .fair_use import fair_use_check
-
     fair_use_check(connection=run.connection)
 
 
@@ -305,8 +306,6 @@ def needs_details(
 @register_sync_kind(SyncRun.Kind.EMPLOYEES)
 def sync_employees(run: SyncRun, context: SyncContext) -> None:
     """Fetch every company's employee list page by page; fetch details where needed; apply each page."""
-    from apps.employees.services import change_batch
-
     connection = run.connection
     companies = [run.company] if run.company else list(connection.companies.filter(active=True))
     if not companies:
@@ -332,9 +331,6 @@ def _sync_company(
     unchanged employees are marked seen in the background, and a slice's details are fetched while the
     slice before it is applied.
     """
-    from apps.employees.selectors import employee_status_index
-    from apps.employees.services import employees_mark_seen
-
     now = timezone.now()
     pipeline = _Pipeline(run, context, client, company, batch)
     try:
@@ -385,8 +381,6 @@ def _sync_company(
 
 
 def _apply(run: SyncRun, company: Company, records: list[EmployeeRecord], batch) -> None:
-    from apps.employees.services import employee_records_apply
-
     if records:
         result = employee_records_apply(
             company=company, records=records, source=Source.SYNC, sync_run=run, batch=batch
