@@ -67,6 +67,41 @@ def test_applying_the_same_records_twice_changes_nothing(apply):
     )
 
 
+def test_a_same_day_correction_back_to_active_wins_and_nothing_is_deprovisioned(apply):
+    # given an employee hired today, then terminated by mistake with the same date (the ordinary sync path)
+    apply([record("1001", "A", "2026-06-01")])
+    apply([record("1001", "T", "2026-06-01")])
+    # when the provider corrects it back to A, still dated today
+    again = apply([record("1001", "A", "2026-06-01")])
+    # then the correction is recorded after the mistake and wins: the employee is active, the person provisioned
+    assert again.events == 1
+    assert list(StatusEvent.objects.order_by("recorded_at", "pk").values_list("code", "effective_date")) == [
+        ("A", d("2026-06-01")),
+        ("T", d("2026-06-01")),
+        ("A", d("2026-06-01")),
+    ]
+    assert Employee.objects.get().status_code == "A"
+    assert Person.objects.get().status_type == "active"
+    assert Person.objects.get().desired_access == "provisioned"
+    # and the downstream, told of the mistake (export mode: a pending action may have been read), is told again
+    assert [a for a, _, _ in actions()] == ["provision", "deprovision", "provision"]
+    # and sending the correction again adds nothing
+    assert apply([record("1001", "A", "2026-06-01")]).events == 0
+    assert StatusEvent.objects.count() == 3
+
+
+def test_a_file_with_two_codes_for_one_date_keeps_the_last_and_resends_cleanly(apply):
+    # given a file that says A then T for the same date
+    rows = [record("1001", "A", "2026-05-01"), record("1001", "T", "2026-05-01")]
+    apply(rows, source="file")
+    # when the same file is sent again
+    again = apply(rows, source="file")
+    # then the last word (T) stands, and the resend adds no event
+    assert Employee.objects.get().status_code == "T"
+    assert again.events == 0
+    assert StatusEvent.objects.count() == 2
+
+
 def test_termination_deprovisions_on_its_effective_date(apply):
     # given an active employee
     apply([record("1001", "A", "2026-01-05")])

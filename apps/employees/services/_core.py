@@ -531,6 +531,29 @@ def _apply_chunk(
     histories: list[tuple[Employee, list[StatusEvent]]] = []
     new_events = []
     order = 0
+
+    def observe(employee: Employee, history: list[StatusEvent], code: str, day: dt.date, reason: str) -> None:
+        nonlocal order
+        status_type = ctx.mappings.resolve(code, company.pk)
+        order += 1
+        event = StatusEvent(
+            employee=employee,
+            code=code,
+            status_type=status_type.value if status_type else None,
+            effective_date=day,
+            recorded_at=ctx.now + dt.timedelta(microseconds=order),
+            source=source,
+            cause=ctx.cause[:120],
+            change_reason=reason[:200],
+            retroactive=latest is not None and day < latest,
+            held=status_type is None,
+        )
+        if event.held:
+            ctx.held_codes.add(code)
+            result.held += 1
+        history.append(event)
+        new_events.append(event)
+
     for employee_id, items in changed:
         employee = existing[employee_id]
         history = stored.get(employee.pk, []) if employee.pk else []
@@ -542,25 +565,20 @@ def _apply_chunk(
             if (code, record.status_effective_date) in seen:
                 continue
             seen.add((code, record.status_effective_date))
-            status_type = ctx.mappings.resolve(code, company.pk)
-            order += 1
-            event = StatusEvent(
-                employee=employee,
-                code=code,
-                status_type=status_type.value if status_type else None,
-                effective_date=record.status_effective_date,
-                recorded_at=ctx.now + dt.timedelta(microseconds=order),
-                source=source,
-                cause=ctx.cause[:120],
-                change_reason=(record.change_reason or "")[:200],
-                retroactive=latest is not None and record.status_effective_date < latest,
-                held=status_type is None,
-            )
-            if event.held:
-                ctx.held_codes.add(code)
-                result.held += 1
-            history.append(event)
-            new_events.append(event)
+            observe(employee, history, code, record.status_effective_date, record.change_reason or "")
+        # The last word of this call for a date must be the one in force for that date. A code seen before for
+        # the same date (T entered by mistake, then A again, both dated today) is not new by (code, date), yet it
+        # is news: record it again, later, so it wins the tie. Re-sending the same records adds nothing.
+        last_word = {
+            record.status_effective_date: record.status_code.strip().upper() for record, _, _ in items
+        }
+        for day, code in last_word.items():
+            on_day = [ev for ev in history if ev.effective_date == day]
+            in_force = max(on_day, key=lambda ev: (ev.recorded_at, ev.pk or 0), default=None)
+            if in_force is not None and in_force.code != code:
+                observe(
+                    employee, history, code, day, "the same date's status again, after another (a correction)"
+                )
     # An existing employee counts as updated when it got a new event or its fields changed.
     with_events = {ev.employee_id for ev in new_events}
     for employee in updated_employees:
