@@ -7,6 +7,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from apps.integrations import services as integration_services
+from apps.integrations import tasks as integration_tasks
 from apps.integrations.models import SyncRun
 from apps.integrations.tasks import enqueue_sync_runs
 from tests.integrations.factories import ConnectionFactory, SyncRunFactory
@@ -126,7 +127,7 @@ def test_import_payroll_now_is_prismhr_only_and_queues_ongoing_then_sync(
 def test_queued_runs_run_one_after_the_other(monkeypatch, paylocity):
     # given two requested runs queued as a chain (the worker runs tasks synchronously in tests)
     order = []
-    monkeypatch.setattr(integration_services, "sync_run_execute", lambda run_id: order.append(run_id))
+    monkeypatch.setattr(integration_tasks, "sync_run_execute", lambda run_id: order.append(run_id))
     enqueue_sync_runs([12, 11])
     # then they ran, in the order given
     assert order == [12, 11]
