@@ -29,8 +29,6 @@ def bulk_update_fast(objs: Sequence[models.Model], field_names: Sequence[str]) -
     fields = [meta.get_field(name) for name in field_names]
     if "updated_at" not in field_names and any(f.name == "updated_at" for f in meta.concrete_fields):
         fields.append(meta.get_field("updated_at"))
-        from django.utils import timezone
-
         now = timezone.now()
         for obj in objs:
             obj.updated_at = now

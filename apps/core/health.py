@@ -25,7 +25,7 @@ def database_status() -> dict:
 
 
 def worker_status() -> dict:
-    from django_q.brokers import get_broker
+    from django_q.brokers import get_broker  # django_q reads settings at import: after apps load
     from django_q.status import Stat
 
     try:

@@ -6,6 +6,8 @@ is updated in place, so its next run is kept.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from dataclasses import dataclass
 
 from django.utils.module_loading import import_string
@@ -35,10 +37,7 @@ def register(spec: ScheduleSpec) -> ScheduleSpec:
 
 def all_schedules() -> list[ScheduleSpec]:
     """Import every installed app's ``tasks`` module (each registers its schedules) and list them."""
-    import importlib
-    import importlib.util
-
-    from django.apps import apps
+    from django.apps import apps  # the app registry: read after loading
 
     for config in apps.get_app_configs():
         if config.name.startswith("apps.") and importlib.util.find_spec(f"{config.name}.tasks"):

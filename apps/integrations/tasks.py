@@ -23,14 +23,14 @@ from .services.inbox import prismhr_events_poll_all, webhook_events_enqueue_each
 
 def enqueue_sync_run(run_id: int) -> None:
     """Queue a requested sync run for a worker."""
-    from django_q.tasks import async_task
+    from django_q.tasks import async_task  # at call time: tests patch django_q.tasks
 
     async_task("apps.integrations.tasks.sync_run_task", run_id, group="syncs")
 
 
 def enqueue_sync_runs(run_ids: list[int]) -> None:
     """Queue requested runs to run one after the other (a chain: the next starts when one has finished)."""
-    from django_q.tasks import async_chain
+    from django_q.tasks import async_chain  # at call time: tests patch django_q.tasks
 
     if len(run_ids) == 1:
         enqueue_sync_run(run_ids[0])

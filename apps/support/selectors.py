@@ -19,7 +19,7 @@ from django.utils import timezone
 from apps.companies.models import Provider
 from apps.companies.selectors import scope_to_user
 from apps.employees.models import ChangeBatch, DownstreamAction, Employee, StatusEvent
-from apps.integrations.models import ApiCall, SyncRun, WebhookEvent
+from apps.integrations.models import ApiCall, Connection, SyncRun, WebhookEvent
 from apps.mappings.models import StatusCode
 from apps.users.models import User
 from apps.users.roles import ADMINS, SUPPORT
@@ -138,8 +138,6 @@ def _ticket_connection(ticket: Ticket):
     """The connection the ticket concerns: its own, else one serving its companies, else the customer's only one."""
     if ticket.connection_id:
         return ticket.connection
-    from apps.integrations.models import Connection
-
     company_ids = [c.pk for c in ticket.companies.all()]
     candidates = Connection.objects.filter(customer_id=ticket.customer_id)
     if company_ids:

@@ -152,6 +152,7 @@ def sync_role_permissions(apps, schema_editor=None) -> None:
     Usable from data migrations (historical ``apps``) and from code (``django.apps.apps``). Permissions of
     models that do not exist yet are skipped; the migration that creates those models calls this again.
     """
+    # App loading: auth.management imports models.
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():

@@ -12,11 +12,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from apps.support import selectors, services
-from apps.support.escalation import client_id_fragment
+from apps.support.escalation import client_id_fragment, escalation_draft_build
 from apps.support.models import Category
 from tests.companies.factories import CompanyFactory, CompanySetFactory
 from tests.integrations.factories import ConnectionFactory
 from tests.support.factories import ApiCallFactory, EmployeeFactory, PersonFactory, TicketFactory
+from tests.support.test_escalation import make_input  # imported at the top: a @given inside @given fails
 
 pytestmark = pytest.mark.django_db
 
@@ -120,9 +121,6 @@ def test_draft_from_a_ticket_holds_no_personal_data_of_its_employees(
         assert value not in text, value
     # and exactly one 7-character fragment of the client ID, the first by default (a window that is also a
     # piece of the draft's own wording, like "calatin" of "escalating", is not a piece of the ID)
-    from apps.support.escalation import escalation_draft_build
-    from tests.support.test_escalation import make_input
-
     wording = escalation_draft_build(make_input(client_id="~" * len(client_id)))
     own_words = wording.subject + "\n" + wording.body
     # the request URIs are quoted as sent (seed 000): a window of the client ID inside one is not a leak

@@ -84,7 +84,7 @@ def register_sync_kind(kind: str) -> Callable[[SyncKind], SyncKind]:
 
 def sync_kinds() -> dict[str, SyncKind]:
     """Every registered kind (importing each app's ``tasks`` module first, where kinds register)."""
-    from django.apps import apps
+    from django.apps import apps  # the app registry, read when kinds are listed (after loading)
 
     for config in apps.get_app_configs():
         if config.name.startswith("apps.") and importlib.util.find_spec(f"{config.name}.tasks"):

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 def _enqueue_emails(ids: list[int]) -> None:
-    from django_q.tasks import async_task
+    from django_q.tasks import async_task  # at call time: tests patch django_q.tasks
 
     for notification_id in ids:
         async_task("apps.payroll.tasks.notification_send_task", notification_id, group="payroll-mail")

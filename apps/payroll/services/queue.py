@@ -156,7 +156,7 @@ def queue_record_replay(*, record: ImportQueueRecord, acting_user=None) -> Impor
     if not updated:
         raise ApplicationError("This queue record is being processed right now; replay it when it is done.")
     record.refresh_from_db()
-    from django_q.tasks import async_task
+    from django_q.tasks import async_task  # at call time: tests patch django_q.tasks
 
     transaction.on_commit(
         lambda: async_task("apps.payroll.tasks.queue_record_task", record.pk, group="payroll")
