@@ -74,7 +74,7 @@ def covered() -> list[Tracked]:
         ChecklistTemplateItem,
         Deliverable,
     )
-    from apps.integrations.models import (
+    from apps.integrations.models import (  # every covered app's models, read after all apps load
         Connection,  # every covered app's models, read when the registry is built (after all apps load)
     )
     from apps.mappings.models import (  # every covered app's models, read when the registry is built (after all apps load)
@@ -82,10 +82,10 @@ def covered() -> list[Tracked]:
         StatusCode,
         StatusMapping,
     )
-    from apps.support.models import (
+    from apps.support.models import (  # every covered app's models, read after all apps load
         Ticket,  # every covered app's models, read when the registry is built (after all apps load)
     )
-    from apps.users.models import (
+    from apps.users.models import (  # every covered app's models, read after all apps load
         User,  # every covered app's models, read when the registry is built (after all apps load)
     )
 

@@ -10,11 +10,14 @@ from rest_framework.test import APIClient
 
 from apps.audit import context, signals
 from apps.audit.models import AuditEvent
-from apps.employees.services import filter_rule_save, status_mapping_set
+from apps.employees.services import employee_records_apply, filter_rule_save, status_mapping_set
+from apps.implementations.models import Deliverable
 from apps.integrations.models import SECRET_FIELDS
 from apps.integrations.services.connections import connection_update
 from apps.mappings.models import FilterRule, StatusMapping
 from apps.users.roles import SUPPORT
+from tests.employees.factories import record
+from tests.implementations.factories import make_project
 from tests.integrations.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -207,9 +210,6 @@ def test_role_and_customer_scope_changes_are_recorded(consultant, other_customer
 
 
 def test_a_custom_code_first_seen_in_a_feed_is_on_the_trail(company):
-    from apps.employees.services import employee_records_apply
-    from tests.employees.factories import record
-
     # when a sync brings a code nobody has described yet
     with context.audit_context(channel="worker", actor="system: schedule integrations.run_nightly_syncs"):
         employee_records_apply(company=company, records=[record("1001", "SEAS", "2026-01-05")], source="sync")
@@ -224,9 +224,6 @@ def test_a_custom_code_first_seen_in_a_feed_is_on_the_trail(company):
 
 
 def test_the_deliverables_copied_into_a_new_project_are_on_the_trail(customer, consultant):
-    from apps.implementations.models import Deliverable
-    from tests.implementations.factories import make_project
-
     # when a project is made from a template
     project = make_project(customer, template_slug="web-api", name="Trail")
     # then each deliverable copied into it is recorded as created for the project's customer

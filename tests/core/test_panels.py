@@ -1,5 +1,6 @@
 """Panels: a lower app's page shows what a higher app renders, looked up by name."""
 
+from apps.audit.asof import configuration_in_force
 from apps.core import panels
 
 
@@ -8,6 +9,4 @@ def test_a_panel_no_app_provides_renders_its_missing_text():
 
 
 def test_the_audit_app_provides_the_configuration_panel():
-    from apps.audit.asof import configuration_in_force
-
     assert panels._PANELS["configuration-in-force"] is configuration_in_force

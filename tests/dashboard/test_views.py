@@ -11,7 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.integrations.models import CircuitState, Connection
+from apps.integrations.selectors import connection_health
+from apps.payroll.models import EmployeeCount, ImportQueueRecord, PayrollBatch
+from tests.companies.factories import CompanyFactory, CompanySetFactory
 from tests.dashboard.factories import fill_dashboard
+from tests.integrations.factories import ApiCallFactory, ConnectionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -107,9 +111,6 @@ def test_connection_health_counts_backlog_dead_calls_and_names_the_problems(clie
 
 
 def test_api_volume_is_counted_per_hour_with_the_current_hour_last(admin_user, customer):
-    from apps.integrations.selectors import connection_health
-    from tests.integrations.factories import ApiCallFactory, ConnectionFactory
-
     # given calls at known distances from "now" (half past an hour, in the past so the rows are plausible)
     now = timezone.now().replace(minute=30, second=0, microsecond=0) - dt.timedelta(hours=1)
     conn = ConnectionFactory(customer=customer)
@@ -160,10 +161,6 @@ def test_the_board_has_one_column_per_phase_and_a_card_per_open_project(client, 
 
 
 def test_the_payroll_section_compares_active_and_paid_per_client(client, admin_user, customer):
-    from apps.payroll.models import EmployeeCount, ImportQueueRecord, PayrollBatch
-    from tests.companies.factories import CompanyFactory, CompanySetFactory
-    from tests.integrations.factories import ConnectionFactory
-
     # given a client with two completed regular batches and a failed import
     today = timezone.localdate()
     company = CompanyFactory(
@@ -212,8 +209,6 @@ def test_the_payroll_counts_imports_completed_with_a_message_apart_from_failures
         ImportQueueRecord,
         PayrollBatch,
     )  # the payroll app is above the dashboard's own imports
-    from tests.companies.factories import CompanyFactory, CompanySetFactory
-    from tests.integrations.factories import ConnectionFactory
 
     # given one batch that failed and one that completed with seed 004's pay-date message
     company = CompanyFactory(

@@ -15,14 +15,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 import responses
+from django.core.exceptions import ValidationError
 
 from apps.core.errors import ProviderError
 from apps.core.http import downstream_post
+from apps.employees import delivery
+from apps.employees.models import DownstreamAction
+from apps.employees.services import downstream_target_set, employee_records_apply
 from apps.integrations import services
 from apps.integrations.models import ApiCall, Connection
+from apps.integrations.providers.affinity.files import SftpDrop
 from apps.integrations.transport import provider_http, rate_limit_wait
 from tests.companies.factories import CompanyFactory
+from tests.employees.factories import record
 from tests.integrations.factories import ConnectionFactory
+from tests.integrations.test_connections import INLINE_MANAGEMENT
+from tests.support.factories import EmployeeFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +65,6 @@ def test_api_refuses_a_base_url_outside_the_policy_naming_the_field(api, consult
 
 
 def test_loopback_base_urls_are_refused_when_the_sandbox_is_off(customer, settings):
-    from django.core.exceptions import ValidationError
-
     # (Through the service: the URLconf includes the sandbox only when it is on at import.)
     settings.SANDBOX_ENABLED = False
     with pytest.raises(ValidationError) as raised:
@@ -69,8 +75,6 @@ def test_loopback_base_urls_are_refused_when_the_sandbox_is_off(customer, settin
 
 
 def test_an_sftp_host_outside_the_policy_is_refused(customer, settings):
-    from django.core.exceptions import ValidationError
-
     settings.SANDBOX_ENABLED = False
     conn = _conn(customer, provider="affinity", base_url="https://api.affinity.example")
     with pytest.raises(ValidationError) as raised:
@@ -220,8 +224,6 @@ def test_a_stored_url_outside_the_policy_is_refused_before_connecting(customer, 
 
 
 def test_the_sftp_transport_checks_the_resolved_address(customer, rebinding, settings):
-    from apps.integrations.providers.affinity.files import SftpDrop
-
     conn = _conn(
         customer,
         provider="affinity",
@@ -289,11 +291,6 @@ def test_a_downstream_302_is_a_failure_and_nothing_goes_to_the_redirect_target(r
 
 
 def test_a_downstream_action_answered_by_a_redirect_is_not_delivered(customer, company, redirecting_receiver):
-    from apps.employees import delivery
-    from apps.employees.models import DownstreamAction
-    from apps.employees.services import downstream_target_set, employee_records_apply
-    from tests.employees.factories import record
-
     url, seen = redirecting_receiver
     downstream_target_set(customer=customer, url=url, signing_secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
     employee_records_apply(company=company, records=[record("1001", "A", "2026-01-05")], source="sync")
@@ -374,8 +371,6 @@ def test_the_connection_test_answers_429_rather_than_wait_for_the_rate_limiter(a
 
 
 def _admin_form(conn, **changes):
-    from tests.integrations.test_connections import INLINE_MANAGEMENT
-
     return {
         "companies": [],
         "name": conn.name,
@@ -449,8 +444,6 @@ def test_the_admin_does_not_move_a_connection_to_another_customer(admin_client, 
 def test_diagnostics_from_the_web_say_try_again_rather_than_wait_for_the_rate_limiter(
     api, support_agent, customer, company
 ):
-    from tests.support.factories import EmployeeFactory, TicketFactory
-
     # given the employee's connection allows one call a minute and a sync just took it
     conn = _conn(customer, rate_limit_per_second=None, rate_limit_per_minute=1)
     conn.companies.set([company])

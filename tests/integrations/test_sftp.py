@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from apps.companies.models import Provider
-from apps.core.errors import ProviderError
+from apps.core.errors import AuthenticationError, ProviderError
 from apps.employees.files import FileRefused
 from apps.employees.files import parse as parse_standard_file
-from apps.employees.models import Employee
+from apps.employees.models import Employee, FileImport
 from apps.integrations.models import ApiCall
 from apps.integrations.services import affinity_files_pull
 from apps.integrations.transport import call_context
@@ -150,8 +150,6 @@ def test_an_unpinned_host_key_is_refused_before_connecting(sshd, affinity_conn):
 
 @pytest.mark.django_db
 def test_a_key_the_server_does_not_know_is_an_authentication_error(sshd, affinity_conn, tmp_path):
-    from apps.core.errors import AuthenticationError
-
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", tmp_path / "stranger"], check=True)
     affinity_conn.sftp_private_key = (tmp_path / "stranger").read_text()
     affinity_conn.save()
@@ -184,8 +182,6 @@ def test_rows_are_grouped_by_company_and_dates_are_checked():
 
 @pytest.mark.django_db
 def test_a_pulled_file_is_recorded_as_one_file_import(sshd, affinity_conn):
-    from apps.employees.models import FileImport
-
     (sshd["drop"] / "employees-2025-03-11.csv").write_text(
         HEADER
         + "AFF100,E1,Alan,Turing,,,,FT,STD,M,A,2024-01-15,,,\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib import admin
 from django.urls import reverse
 
@@ -185,7 +186,6 @@ def test_the_admin_index_names_every_model_in_good_english(admin_client):
 
 def test_every_model_of_ours_has_a_good_plural_admin_or_not():
     # "transfer watchs" was one that no admin index showed (simple-history's generated tables are not ours)
-    from django.apps import apps as django_apps
 
     wrong = [
         f"{model._meta.label}: {model._meta.verbose_name_plural}"

@@ -6,12 +6,17 @@ import datetime as dt
 import re
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.utils import timezone
 
+from apps.employees.models import StatusEvent
+from apps.integrations.models import SyncRun
+from apps.mappings.models import StatusCode
 from apps.support import services
-from apps.support.models import Category, Escalation, State, Ticket
-from tests.integrations.factories import ConnectionFactory
+from apps.support.diagnostics import compare_records, our_record
+from apps.support.models import Category, DiagnosticResult, Escalation, KnowledgeArticle, State, Ticket
+from tests.integrations.factories import ConnectionFactory, SyncRunFactory
 from tests.support.factories import ApiCallFactory, EmployeeFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,8 +123,6 @@ def test_agent_adds_a_note_and_ticks_a_step_from_the_ticket_page(client, support
 
 def _form_data(page) -> dict[str, str]:
     """The values a browser would submit for the admin change form (inputs, selects, textareas)."""
-    import re
-
     html = page.content.decode()
     form = html[html.index('id="ticket_form"') :]
     data: dict[str, str] = {}
@@ -222,7 +225,6 @@ def test_knowledge_base_is_searchable_and_editable_in_admin(client, support_agen
         },
     )
     assert response.status_code == 302
-    from apps.support.models import KnowledgeArticle
 
     assert KnowledgeArticle.objects.get(title="Our new article").checklist == ["one", "two"]
 
@@ -240,9 +242,6 @@ def test_support_settings_open_on_their_single_row(client, admin_user):
 
 
 def _diagnosis(ticket, employee, *, provider_code="T", at=None):
-    from apps.support.diagnostics import compare_records, our_record
-    from apps.support.models import DiagnosticResult
-
     ours = our_record(employee)
     provider = {**ours, "status_code": provider_code}
     return DiagnosticResult.objects.create(
@@ -265,8 +264,6 @@ def _diagnosis(ticket, employee, *, provider_code="T", at=None):
 def test_ticket_page_shows_each_employee_timeline_beside_the_diagnosis_with_a_verdict(
     client, support_agent, ticket, django_assert_max_num_queries
 ):
-    from apps.employees.models import StatusEvent
-
     employee = ticket.employees.get()
     StatusEvent.objects.create(
         employee=employee,
@@ -301,8 +298,6 @@ def test_diagnostics_show_times_to_the_second(client, support_agent, ticket):
 def test_a_mapping_needed_ticket_links_to_the_map_page_and_the_map_page_comes_back(
     client, admin_user, customer, company_set
 ):
-    from apps.mappings.models import StatusCode
-
     code = StatusCode.objects.create(company_set=company_set, code="S", description="seen in a feed")
     ticket = services.ticket_raise_automatic(
         key=f"mapping-needed:{company_set.pk}:S", category="mapping_needed", customer=customer, title="t"
@@ -322,11 +317,6 @@ def test_a_mapping_needed_ticket_links_to_the_map_page_and_the_map_page_comes_ba
 
 
 def test_evidence_is_picked_from_the_customers_records(client, support_agent, ticket, other_customer):
-    from django.contrib.contenttypes.models import ContentType
-
-    from apps.integrations.models import SyncRun
-    from tests.integrations.factories import SyncRunFactory
-
     mine = SyncRunFactory(connection=ticket.connection)
     theirs = SyncRunFactory(connection=ConnectionFactory(customer=other_customer))
     value = f"{ContentType.objects.get_for_model(SyncRun).pk}:{mine.pk}"
@@ -351,8 +341,6 @@ def test_evidence_is_picked_from_the_customers_records(client, support_agent, ti
 
 
 def test_a_knowledge_article_opens_to_be_read_and_edits_behind_a_button(client, support_agent, consultant):
-    from apps.support.models import KnowledgeArticle
-
     article = KnowledgeArticle.objects.filter(published=True).first()
     url = f"/admin/support/knowledgearticle/{article.pk}/change/"
     client.force_login(support_agent)
